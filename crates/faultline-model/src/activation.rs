@@ -1,0 +1,194 @@
+//! Activation functions, their names in the model file, and their CPU reference.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ModelError;
+
+/// An element-wise (or, for softmax, per-layer) activation applied after a linear layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Activation {
+    /// `f(x) = x`.
+    Identity,
+    /// `f(x) = 1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `f(x) = tanh(x)`.
+    Tanh,
+    /// `f(x) = max(x, 0)`.
+    Relu,
+    /// `f(x) = x` for `x > 0`, else `0.01 x` (PyTorch's default slope).
+    LeakyRelu,
+    /// `f(x)_i = e^x_i / sum_j e^x_j`; allowed on the last layer only.
+    Softmax,
+}
+
+/// The slope of [`Activation::LeakyRelu`] for negative inputs.
+pub const LEAKY_RELU_SLOPE: f64 = 0.01;
+
+impl Activation {
+    /// Every activation, in the order the docs list them.
+    pub const ALL: [Activation; 6] = [
+        Activation::Identity,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Softmax,
+    ];
+
+    /// The name used in the model file's `activations` metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Identity => "identity",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    /// Applies the activation in place to one layer's outputs.
+    pub fn apply<T: Real>(self, values: &mut [T]) {
+        match self {
+            Activation::Identity => {}
+            Activation::Sigmoid => values
+                .iter_mut()
+                .for_each(|v| *v = T::one() / (T::one() + (-*v).exp())),
+            Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Relu => values
+                .iter_mut()
+                .for_each(|v| *v = if *v > T::zero() { *v } else { T::zero() }),
+            Activation::LeakyRelu => {
+                let slope = T::from_f64(LEAKY_RELU_SLOPE);
+                values
+                    .iter_mut()
+                    .for_each(|v| *v = if *v > T::zero() { *v } else { *v * slope })
+            }
+            Activation::Softmax => {
+                let max = values.iter().copied().fold(T::neg_infinity(), T::max);
+                let mut sum = T::zero();
+                for v in values.iter_mut() {
+                    *v = (*v - max).exp();
+                    sum = sum + *v;
+                }
+                values.iter_mut().for_each(|v| *v = *v / sum);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Activation::ALL.iter().map(|a| a.name()).collect();
+                ModelError::Metadata(format!(
+                    "unknown activation '{s}' (expected one of {})",
+                    known.join(", ")
+                ))
+            })
+    }
+}
+
+/// The floating-point operations the reference evaluator needs, for `f32` and `f64`.
+pub trait Real:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+    /// 0.
+    fn zero() -> Self;
+    /// 1.
+    fn one() -> Self;
+    /// Negative infinity.
+    fn neg_infinity() -> Self;
+    /// Conversion from `f64` (rounding for `f32`).
+    fn from_f64(v: f64) -> Self;
+    /// Conversion from `f32` (exact).
+    fn from_f32(v: f32) -> Self;
+    /// `e^self`.
+    fn exp(self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// The larger of two values.
+    fn max(self, other: Self) -> Self;
+}
+
+macro_rules! impl_real {
+    ($t:ty) => {
+        impl Real for $t {
+            fn zero() -> Self {
+                0.0
+            }
+            fn one() -> Self {
+                1.0
+            }
+            fn neg_infinity() -> Self {
+                <$t>::NEG_INFINITY
+            }
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn from_f32(v: f32) -> Self {
+                v as $t
+            }
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+        }
+    };
+}
+impl_real!(f32);
+impl_real!(f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for a in Activation::ALL {
+            assert_eq!(a.name().parse::<Activation>().unwrap(), a);
+        }
+        assert!("swish".parse::<Activation>().is_err());
+    }
+
+    #[test]
+    fn values_match_closed_forms() {
+        let mut v = [-2.0f64, 0.0, 3.0];
+        Activation::Sigmoid.apply(&mut v);
+        assert!((v[0] - 1.0 / (1.0 + 2f64.exp())).abs() < 1e-15);
+        assert_eq!(v[1], 0.5);
+        let mut v = [-2.0f64, 3.0];
+        Activation::LeakyRelu.apply(&mut v);
+        assert_eq!(v, [-0.02, 3.0]);
+        let mut v = [-2.0f64, 3.0];
+        Activation::Relu.apply(&mut v);
+        assert_eq!(v, [0.0, 3.0]);
+        let mut v = [1000.0f64, 1000.0, 0.0];
+        Activation::Softmax.apply(&mut v);
+        assert!((v[0] - 0.5).abs() < 1e-12 && v[2] >= 0.0 && v[2] < 1e-300);
+    }
+}

@@ -1,0 +1,387 @@
+//! The model file: safetensors in PyTorch's `nn.Linear` layout.
+//!
+//! Tensors `layers.{k}.weight` `[out, in]` and `layers.{k}.bias` `[out]`, k = 0..L-1,
+//! F32 (F64, F16 and BF16 are converted on load). `__metadata__` holds `activations`
+//! (required, comma list, one per layer) and the optional keys of [`ModelMetadata`].
+//!
+//! Reading goes through the `safetensors` crate. Writing builds the header itself so that
+//! the bytes are deterministic (the crate writes `__metadata__` from a `HashMap`, whose
+//! order changes from run to run); tests check that the crate reads what we write.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
+
+use crate::{Activation, Layer, Mlp, ModelError, ModelMetadata};
+
+/// A tensor as read: its shape and its values converted to `f32`.
+type RawTensor = (Vec<usize>, Vec<f32>);
+
+/// Reads and validates a model file.
+pub fn load(path: &Path) -> Result<Mlp, ModelError> {
+    if path.is_dir() {
+        return Err(ModelError::io(
+            path,
+            std::io::Error::other("is a directory, expected a .safetensors file"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
+    from_bytes(&bytes)
+}
+
+/// Parses and validates the bytes of a model file.
+pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, ModelError> {
+    check_framing(bytes)?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(format_error)?;
+    let tensors = SafeTensors::deserialize(bytes).map_err(format_error)?;
+    let meta: BTreeMap<String, String> = header
+        .metadata()
+        .as_ref()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+
+    let mut found: BTreeMap<usize, [Option<RawTensor>; 2]> = BTreeMap::new();
+    for (name, view) in tensors.tensors() {
+        let (k, slot) = parse_tensor_name(&name)?;
+        let values = to_f32(&name, view.dtype(), view.data())?;
+        found.entry(k).or_default()[slot] = Some((view.shape().to_vec(), values));
+    }
+    if found.is_empty() {
+        return Err(ModelError::Invalid(
+            "the file holds no layers (expected tensors layers.0.weight, layers.0.bias, ...)"
+                .into(),
+        ));
+    }
+    if let Some(missing) = (0..found.len()).find(|k| !found.contains_key(k)) {
+        let present: Vec<String> = found.keys().map(usize::to_string).collect();
+        return Err(ModelError::Invalid(format!(
+            "layer numbering has a gap: layers.{missing} is missing (found layers {})",
+            present.join(", ")
+        )));
+    }
+
+    let activations = parse_activations(&meta, found.len())?;
+    let mut layers = Vec::with_capacity(found.len());
+    for ((k, [weight, bias]), activation) in found.into_iter().zip(activations) {
+        let missing = |what: &str| ModelError::Invalid(format!("missing tensor layers.{k}.{what}"));
+        let (w_shape, weight) = weight.ok_or_else(|| missing("weight"))?;
+        let (b_shape, bias) = bias.ok_or_else(|| missing("bias"))?;
+        let [outputs, inputs] = w_shape[..] else {
+            return Err(ModelError::Invalid(format!(
+                "layers.{k}.weight has shape {w_shape:?}, expected [out, in]"
+            )));
+        };
+        if outputs == 0 || inputs == 0 {
+            return Err(ModelError::Invalid(format!(
+                "layers.{k}.weight has shape {w_shape:?}: a layer cannot have zero width"
+            )));
+        }
+        if b_shape != [outputs] {
+            return Err(ModelError::Invalid(format!(
+                "layers.{k}.bias has shape {b_shape:?}, expected [{outputs}] to match layers.{k}.weight {w_shape:?}"
+            )));
+        }
+        layers.push(Layer {
+            inputs,
+            outputs,
+            weight,
+            bias,
+            activation,
+        });
+    }
+    Mlp::new(layers, ModelMetadata::from_map(&meta)?)
+}
+
+/// Checks the 8-byte length prefix against the file size before the parser sees it, so
+/// the common ways a file is broken get a precise message.
+fn check_framing(bytes: &[u8]) -> Result<(), ModelError> {
+    if bytes.is_empty() {
+        return Err(ModelError::Format("the file is empty".into()));
+    }
+    if bytes.len() < 8 {
+        return Err(ModelError::Format(format!(
+            "the file is {} bytes, too short for the 8-byte header length",
+            bytes.len()
+        )));
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    let available = bytes.len() as u64 - 8;
+    if n > available {
+        return Err(ModelError::Format(format!(
+            "the header length is {n} bytes but only {available} bytes follow (truncated file or not safetensors)"
+        )));
+    }
+    Ok(())
+}
+
+fn format_error(e: SafeTensorError) -> ModelError {
+    match e {
+        SafeTensorError::InvalidHeaderDeserialization(_) | SafeTensorError::InvalidHeader(_) => {
+            ModelError::Format("the header is not valid safetensors JSON".into())
+        }
+        other => ModelError::Format(other.to_string()),
+    }
+}
+
+/// `layers.{k}.weight` -> (k, 0), `layers.{k}.bias` -> (k, 1).
+fn parse_tensor_name(name: &str) -> Result<(usize, usize), ModelError> {
+    let unexpected = || {
+        ModelError::Invalid(format!(
+            "unexpected tensor '{name}' (expected layers.{{k}}.weight and layers.{{k}}.bias)"
+        ))
+    };
+    let rest = name.strip_prefix("layers.").ok_or_else(unexpected)?;
+    let (index, kind) = rest.split_once('.').ok_or_else(unexpected)?;
+    if index.is_empty()
+        || !index.bytes().all(|b| b.is_ascii_digit())
+        || (index.len() > 1 && index.starts_with('0'))
+    {
+        return Err(unexpected());
+    }
+    let k: usize = index.parse().map_err(|_| unexpected())?;
+    match kind {
+        "weight" => Ok((k, 0)),
+        "bias" => Ok((k, 1)),
+        _ => Err(unexpected()),
+    }
+}
+
+/// Converts a tensor's little-endian bytes to `f32`.
+fn to_f32(name: &str, dtype: Dtype, data: &[u8]) -> Result<Vec<f32>, ModelError> {
+    Ok(match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect(),
+        Dtype::F64 => data
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        other => {
+            return Err(ModelError::Invalid(format!(
+                "{name} has dtype {other:?}; expected a float dtype (F32, F64, F16 or BF16)"
+            )));
+        }
+    })
+}
+
+fn parse_activations(
+    meta: &BTreeMap<String, String>,
+    layers: usize,
+) -> Result<Vec<Activation>, ModelError> {
+    let list = meta.get("activations").ok_or_else(|| {
+        ModelError::Metadata(format!(
+            "missing 'activations' (a comma list with one entry per layer, {layers} here, e.g. \"sigmoid,sigmoid\")"
+        ))
+    })?;
+    let activations = list
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<Vec<Activation>, _>>()?;
+    if activations.len() != layers {
+        return Err(ModelError::Metadata(format!(
+            "'activations' lists {} entries ('{list}') but the file has {layers} layers",
+            activations.len()
+        )));
+    }
+    Ok(activations)
+}
+
+/// The bytes of a model file for `mlp`. Deterministic: the same model gives the same bytes.
+pub fn to_bytes(mlp: &Mlp) -> Vec<u8> {
+    let mut meta = BTreeMap::new();
+    mlp.metadata.to_map(&mut meta);
+    let activations: Vec<&str> = mlp.layers().iter().map(|l| l.activation.name()).collect();
+    meta.insert("activations".into(), activations.join(","));
+
+    // Tensors sorted by name, as the safetensors crate orders same-dtype tensors.
+    let mut tensors: Vec<(String, Vec<usize>, &[f32])> = Vec::new();
+    for (k, layer) in mlp.layers().iter().enumerate() {
+        tensors.push((format!("layers.{k}.bias"), vec![layer.outputs], &layer.bias));
+        tensors.push((
+            format!("layers.{k}.weight"),
+            vec![layer.outputs, layer.inputs],
+            &layer.weight,
+        ));
+    }
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let json = |s: &str| serde_json::to_string(s).expect("strings serialise");
+    let mut header = String::from("{\"__metadata__\":{");
+    let entries: Vec<String> = meta
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json(k), json(v)))
+        .collect();
+    header.push_str(&entries.join(","));
+    header.push('}');
+    let mut offset = 0;
+    for (name, shape, values) in &tensors {
+        let end = offset + values.len() * 4;
+        let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+        header.push_str(&format!(
+            ",{}:{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
+            json(name),
+            dims.join(",")
+        ));
+        offset = end;
+    }
+    header.push('}');
+    while !header.len().is_multiple_of(8) {
+        header.push(' ');
+    }
+
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for (_, _, values) in &tensors {
+        for v in values.iter() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Writes `mlp` to `path` atomically (temporary file in the same folder, then rename).
+pub fn save(mlp: &Mlp, path: &Path) -> Result<(), ModelError> {
+    let bytes = to_bytes(mlp);
+    write_atomically(path, |w| w.write_all(&bytes))
+}
+
+/// Writes a file through `write` into a temporary file beside `path` and renames it into
+/// place only when everything succeeded, so a failure never leaves a partial file and never
+/// touches an existing file at `path`.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut File>) -> std::io::Result<()>,
+) -> Result<(), ModelError> {
+    let err = |e| ModelError::io(path, e);
+    if path.is_dir() {
+        return Err(err(std::io::Error::other("is a directory")));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(ModelError::io(
+            path,
+            std::io::Error::other(format!("folder '{}' does not exist", dir.display())),
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".faultline-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        write(&mut w).map_err(err)?;
+        w.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Domain;
+
+    fn seed_like() -> Mlp {
+        let layer = |i: usize, o: usize, a| Layer {
+            inputs: i,
+            outputs: o,
+            weight: (0..i * o).map(|v| v as f32 * 0.25 - 1.0).collect(),
+            bias: (0..o).map(|v| v as f32 * -0.5).collect(),
+            activation: a,
+        };
+        let metadata = ModelMetadata {
+            domain: Some(Domain::new([0.0, 255.0], [0.0, 255.0]).unwrap()),
+            classes: Some(vec!["white".into(), "black".into(), "grey".into()]),
+            inputs: Some(vec!["x1".into(), "x2".into()]),
+            training: Some("{\"dataset\":\"s1\"}".into()),
+            extra: BTreeMap::from([("note".into(), "kept".into())]),
+        };
+        Mlp::new(
+            vec![
+                layer(2, 3, Activation::Sigmoid),
+                layer(3, 3, Activation::Sigmoid),
+            ],
+            metadata,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trips_and_the_safetensors_crate_agrees() {
+        let m = seed_like();
+        let bytes = to_bytes(&m);
+        assert_eq!(bytes, to_bytes(&m), "deterministic");
+        assert_eq!(from_bytes(&bytes).unwrap(), m);
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        let w = st.tensor("layers.1.weight").unwrap();
+        assert_eq!(w.shape(), [3, 3]);
+        assert_eq!(w.dtype(), Dtype::F32);
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        let meta = header.metadata().as_ref().unwrap();
+        assert_eq!(meta["activations"], "sigmoid,sigmoid");
+        assert_eq!(meta["format"], "faultline.mlp.v1");
+    }
+
+    #[test]
+    fn reads_what_the_safetensors_crate_writes_in_every_float_dtype() {
+        let m = seed_like();
+        for dtype in [Dtype::F64, Dtype::F16, Dtype::BF16] {
+            let mut owned: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+            for (k, l) in m.layers().iter().enumerate() {
+                let enc = |v: &[f32]| -> Vec<u8> {
+                    v.iter()
+                        .flat_map(|&x| match dtype {
+                            Dtype::F64 => (x as f64).to_le_bytes().to_vec(),
+                            Dtype::F16 => half::f16::from_f32(x).to_le_bytes().to_vec(),
+                            _ => half::bf16::from_f32(x).to_le_bytes().to_vec(),
+                        })
+                        .collect()
+                };
+                owned.push((
+                    format!("layers.{k}.weight"),
+                    vec![l.outputs, l.inputs],
+                    enc(&l.weight),
+                ));
+                owned.push((format!("layers.{k}.bias"), vec![l.outputs], enc(&l.bias)));
+            }
+            let views: Vec<(String, safetensors::tensor::TensorView)> = owned
+                .iter()
+                .map(|(n, s, d)| {
+                    (
+                        n.clone(),
+                        safetensors::tensor::TensorView::new(dtype, s.clone(), d).unwrap(),
+                    )
+                })
+                .collect();
+            let meta = std::collections::HashMap::from([(
+                "activations".to_string(),
+                "sigmoid,sigmoid".to_string(),
+            )]);
+            let bytes = safetensors::serialize(views, Some(meta)).unwrap();
+            let loaded = from_bytes(&bytes).unwrap();
+            // The test values are multiples of 0.25 within +-3: exact in every dtype.
+            for (a, b) in loaded.layers().iter().zip(m.layers()) {
+                assert_eq!(a.weight, b.weight, "{dtype:?}");
+                assert_eq!(a.bias, b.bias, "{dtype:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The multi-layer perceptron and its CPU reference forward pass.
+
+use crate::activation::Real;
+use crate::{Activation, ModelError, ModelMetadata};
+
+/// The widest layer a model file may declare.
+pub const MAX_WIDTH: usize = 1 << 16;
+/// The most parameters (weights and biases) a model may hold.
+pub const MAX_PARAMETERS: usize = 1 << 26;
+/// The most layers a model may have.
+pub const MAX_LAYERS: usize = 256;
+
+/// One fully connected layer: `y = activation(W x + b)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Number of inputs (`in`).
+    pub inputs: usize,
+    /// Number of outputs (`out`).
+    pub outputs: usize,
+    /// Weights in PyTorch's `nn.Linear` layout: `[out, in]`, row-major.
+    pub weight: Vec<f32>,
+    /// Biases, `[out]`.
+    pub bias: Vec<f32>,
+    /// Applied to this layer's outputs.
+    pub activation: Activation,
+}
+
+impl Layer {
+    /// The weight from input `i` to output `o`.
+    pub fn w(&self, o: usize, i: usize) -> f32 {
+        self.weight[o * self.inputs + i]
+    }
+}
+
+/// A validated MLP: layers chain, sizes are sane, every value is finite, softmax only last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mlp {
+    layers: Vec<Layer>,
+    /// Descriptive metadata (domain, class and input names, training record).
+    pub metadata: ModelMetadata,
+}
+
+impl Mlp {
+    /// Validates the layers and metadata and builds the model.
+    pub fn new(layers: Vec<Layer>, metadata: ModelMetadata) -> Result<Self, ModelError> {
+        let invalid = |m: String| Err(ModelError::Invalid(m));
+        if layers.is_empty() {
+            return invalid("the network has no layers".into());
+        }
+        if layers.len() > MAX_LAYERS {
+            return invalid(format!("{} layers is more than {MAX_LAYERS}", layers.len()));
+        }
+        let mut parameters = 0usize;
+        for (k, layer) in layers.iter().enumerate() {
+            if layer.inputs == 0 || layer.outputs == 0 {
+                return invalid(format!(
+                    "layer {k} has zero width ([out, in] = [{}, {}])",
+                    layer.outputs, layer.inputs
+                ));
+            }
+            if layer.inputs > MAX_WIDTH || layer.outputs > MAX_WIDTH {
+                return invalid(format!(
+                    "layer {k} is [{}, {}], wider than {MAX_WIDTH}",
+                    layer.outputs, layer.inputs
+                ));
+            }
+            if layer.weight.len() != layer.inputs * layer.outputs {
+                return invalid(format!(
+                    "layer {k} weight holds {} values, expected {} x {}",
+                    layer.weight.len(),
+                    layer.outputs,
+                    layer.inputs
+                ));
+            }
+            if layer.bias.len() != layer.outputs {
+                return invalid(format!(
+                    "layer {k} bias holds {} values, expected {}",
+                    layer.bias.len(),
+                    layer.outputs
+                ));
+            }
+            if k > 0 && layers[k - 1].outputs != layer.inputs {
+                return invalid(format!(
+                    "shapes don't chain: layer {} has {} outputs but layer {k} takes {} inputs",
+                    k - 1,
+                    layers[k - 1].outputs,
+                    layer.inputs
+                ));
+            }
+            if layer.activation == Activation::Softmax && k + 1 != layers.len() {
+                return invalid(format!(
+                    "softmax is allowed on the last layer only, found on layer {k}"
+                ));
+            }
+            for (what, values) in [("weight", &layer.weight), ("bias", &layer.bias)] {
+                if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                    return invalid(format!(
+                        "layers.{k}.{what} holds a non-finite value ({}) at flat index {i}",
+                        values[i]
+                    ));
+                }
+            }
+            parameters += layer.weight.len() + layer.bias.len();
+            if parameters > MAX_PARAMETERS {
+                return invalid(format!("more than {MAX_PARAMETERS} parameters"));
+            }
+        }
+        let mlp = Mlp { layers, metadata };
+        mlp.metadata.check_against(mlp.inputs(), mlp.outputs())?;
+        Ok(mlp)
+    }
+
+    /// The layers, first to last.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Number of inputs of the first layer.
+    pub fn inputs(&self) -> usize {
+        self.layers[0].inputs
+    }
+
+    /// Number of outputs of the last layer (the classes, C).
+    pub fn outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].outputs
+    }
+
+    /// Widths from input to output, e.g. `[2, 3, 3]`.
+    pub fn widths(&self) -> Vec<usize> {
+        std::iter::once(self.inputs())
+            .chain(self.layers.iter().map(|l| l.outputs))
+            .collect()
+    }
+
+    /// The architecture as `2-3-3`.
+    pub fn architecture(&self) -> String {
+        let w: Vec<String> = self.widths().iter().map(usize::to_string).collect();
+        w.join("-")
+    }
+
+    /// Number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.weight.len() + l.bias.len())
+            .sum()
+    }
+
+    /// The class names from the metadata, or `class 0`, `class 1`, ... .
+    pub fn class_names(&self) -> Vec<String> {
+        self.metadata
+            .classes
+            .clone()
+            .unwrap_or_else(|| (0..self.outputs()).map(|k| format!("class {k}")).collect())
+    }
+
+    /// The input names from the metadata, or `x0`, `x1`, ... .
+    pub fn input_names(&self) -> Vec<String> {
+        self.metadata
+            .inputs
+            .clone()
+            .unwrap_or_else(|| (0..self.inputs()).map(|k| format!("x{k}")).collect())
+    }
+
+    /// Evaluates the network in `f64` (weights widened exactly): the reference.
+    pub fn forward_f64(&self, input: &[f64]) -> Vec<f64> {
+        self.forward(input)
+    }
+
+    /// Evaluates the network in `f32`, the precision a GPU uses.
+    pub fn forward_f32(&self, input: &[f32]) -> Vec<f32> {
+        self.forward(input)
+    }
+
+    /// The forward pass in any [`Real`] precision.
+    ///
+    /// # Panics
+    /// If `input.len()` differs from [`Mlp::inputs`].
+    pub fn forward<T: Real>(&self, input: &[T]) -> Vec<T> {
+        assert_eq!(input.len(), self.inputs(), "input length");
+        let mut current = input.to_vec();
+        for layer in &self.layers {
+            let mut next: Vec<T> = (0..layer.outputs)
+                .map(|o| {
+                    let row = &layer.weight[o * layer.inputs..(o + 1) * layer.inputs];
+                    row.iter()
+                        .zip(&current)
+                        .fold(T::from_f32(layer.bias[o]), |acc, (&w, &x)| {
+                            acc + T::from_f32(w) * x
+                        })
+                })
+                .collect();
+            layer.activation.apply(&mut next);
+            current = next;
+        }
+        current
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A single layer `z = activation(W x + b)` with the given `[out, in]` weights.
+    pub(crate) fn linear(weight: &[&[f32]], bias: &[f32], activation: Activation) -> Mlp {
+        let layer = Layer {
+            inputs: weight[0].len(),
+            outputs: weight.len(),
+            weight: weight.iter().flat_map(|r| r.iter().copied()).collect(),
+            bias: bias.to_vec(),
+            activation,
+        };
+        Mlp::new(vec![layer], ModelMetadata::default()).unwrap()
+    }
+
+    #[test]
+    fn forward_matches_hand_computation() {
+        // z0 = sigmoid(x + 2y - 1), z1 = sigmoid(-x)
+        let m = linear(
+            &[&[1.0, 2.0], &[-1.0, 0.0]],
+            &[-1.0, 0.0],
+            Activation::Sigmoid,
+        );
+        let z = m.forward_f64(&[0.5, 0.25]);
+        let s = |v: f64| 1.0 / (1.0 + (-v).exp());
+        assert!((z[0] - s(0.0)).abs() < 1e-15);
+        assert!((z[1] - s(-0.5)).abs() < 1e-15);
+        let z32 = m.forward_f32(&[0.5, 0.25]);
+        assert!((z32[1] as f64 - s(-0.5)).abs() < 1e-7);
+        assert_eq!(m.architecture(), "2-2");
+        assert_eq!(m.parameter_count(), 6);
+    }
+
+    #[test]
+    fn rejects_bad_layers() {
+        let ok = |i: usize, o: usize, a| Layer {
+            inputs: i,
+            outputs: o,
+            weight: vec![0.1; i * o],
+            bias: vec![0.0; o],
+            activation: a,
+        };
+        let err = |layers: Vec<Layer>| {
+            Mlp::new(layers, ModelMetadata::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(vec![]).contains("no layers"));
+        assert!(
+            err(vec![ok(2, 3, Activation::Relu), ok(4, 2, Activation::Relu)])
+                .contains("don't chain")
+        );
+        assert!(
+            err(vec![
+                ok(2, 3, Activation::Softmax),
+                ok(3, 2, Activation::Relu)
+            ])
+            .contains("softmax")
+        );
+        assert!(err(vec![ok(2, 0, Activation::Relu)]).contains("zero width"));
+        let mut nan = ok(2, 2, Activation::Relu);
+        nan.bias[1] = f32::NAN;
+        assert!(err(vec![nan]).contains("non-finite"));
+    }
+}

@@ -1,0 +1,118 @@
+//! The command line, as DESIGN.md's CLI contract fixes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// See what a neural-network classifier has learned: its output surfaces over the input
+/// plane and the fault lines where they cross.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train an MLP with burn and write it as a model file (.safetensors).
+    Train(TrainArgs),
+    /// Print a model file's architecture, activations, domain, classes and training record.
+    Inspect(InspectArgs),
+    /// Evaluate a model on a W x H grid and write the field / classes / pairs / decision
+    /// arrays as .npy.
+    Eval(EvalArgs),
+}
+
+/// `faultline train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The data: `s1`, `s2`, `s3` (the paper's sets) or `csv:PATH`.
+    #[arg(long)]
+    pub dataset: String,
+    /// Hidden layer widths, comma separated.
+    #[arg(long, default_value = "3", value_delimiter = ',')]
+    pub hidden: Vec<usize>,
+    /// Activation of the hidden layers: identity, sigmoid, tanh, relu, leaky_relu.
+    #[arg(long, default_value = "sigmoid")]
+    pub activation: String,
+    /// Activation of the output layer (sigmoid trains with binary cross-entropy, anything
+    /// else with softmax cross-entropy on the logits).
+    #[arg(long, default_value = "sigmoid")]
+    pub output_activation: String,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 200)]
+    pub epochs: usize,
+    /// Seed for the data, the initial weights and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// S1-S3: the half-width n of the grey band, 255 - n <= x1 + x2 <= 255 + n.
+    #[arg(long, default_value_t = faultline_train::DEFAULT_MARGIN, allow_negative_numbers = true)]
+    pub margin: f64,
+    /// S1-S3: number of training samples (a fresh set of half this size is the test set).
+    #[arg(long, default_value_t = 4000)]
+    pub samples: usize,
+    /// CSV: the label column (default: the last column).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Samples per Adam step.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 0.02)]
+    pub lr: f64,
+    /// Where to write the model.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Do not show the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `faultline inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    pub model: PathBuf,
+}
+
+/// Where a grid is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// The best available path (today: the CPU reference).
+    Auto,
+    /// The generated compute shader on the GPU.
+    Gpu,
+    /// The CPU reference evaluator.
+    Cpu,
+}
+
+/// `faultline eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Grid size: N (square) or WxH.
+    #[arg(long, allow_hyphen_values = true)]
+    pub size: String,
+    /// x0,x1,y0,y1 (default: the model's domain).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    /// Where to evaluate.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Write the field, float32 [H, W, C].
+    #[arg(long)]
+    pub field: Option<PathBuf>,
+    /// Write the classes, uint8 [H, W] (uint16 if C > 255).
+    #[arg(long)]
+    pub classes: Option<PathBuf>,
+    /// Write the pairwise crossing bitmask [H, W].
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    /// Write the decision boundary, uint8 [H, W].
+    #[arg(long)]
+    pub decision: Option<PathBuf>,
+}

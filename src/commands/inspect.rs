@@ -1,0 +1,49 @@
+//! `faultline inspect`: what a model file holds.
+
+use anyhow::Result;
+
+use crate::cli::InspectArgs;
+
+pub fn run(args: InspectArgs) -> Result<()> {
+    let model = faultline_model::io::load(&args.model)?;
+    let m = &model.metadata;
+    println!("model       {}", args.model.display());
+    println!(
+        "network     {} ({} parameters)",
+        model.architecture(),
+        model.parameter_count()
+    );
+    for (k, layer) in model.layers().iter().enumerate() {
+        let label = if k == 0 { "layers" } else { "" };
+        println!(
+            "{label:<11} {k}: {} -> {} {}",
+            layer.inputs, layer.outputs, layer.activation
+        );
+    }
+    println!("inputs      {}", model.input_names().join(", "));
+    println!("classes     {}", model.class_names().join(", "));
+    match &m.domain {
+        Some(d) => println!(
+            "domain      x [{}, {}], y [{}, {}]",
+            d.x[0], d.x[1], d.y[0], d.y[1]
+        ),
+        None => println!("domain      (none; pass --domain to eval)"),
+    }
+    match &m.training {
+        Some(t) => {
+            let v: serde_json::Value = serde_json::from_str(t)?;
+            let fields: Vec<String> = v
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!("training    {}", fields.join(" "));
+        }
+        None => println!("training    (no record)"),
+    }
+    for (k, v) in &m.extra {
+        println!("{k:<11} {v}");
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! One module per subcommand.
+
+mod eval;
+mod inspect;
+mod train;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Eval(args) => eval::run(args),
+    }
+}

@@ -1,0 +1,66 @@
+//! Helpers shared by the end-to-end tests: running the real binary.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `faultline` with `args`.
+pub fn faultline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .output()
+        .expect("the faultline binary runs")
+}
+
+/// Runs `faultline`, asserts success and returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = faultline(args);
+    assert!(
+        out.status.success(),
+        "faultline {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `faultline`, asserts the bad-input contract (non-zero exit, exactly one line on
+/// stderr, no panic) and returns that line.
+pub fn fails(args: &[&str]) -> String {
+    let out = faultline(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "faultline {args:?} should fail");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "panic exit code for {args:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "panic for {args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one error line for {args:?}, got:\n{stderr}"
+    );
+    lines[0].to_string()
+}
+
+/// The path as a `&str` for argument lists.
+pub fn s(path: &Path) -> &str {
+    path.to_str().expect("utf-8 temp paths")
+}
+
+/// Reads a `.npy` file of f32 or f64 values as f64, with its shape.
+pub fn read_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
+    use ndarray::ArrayD;
+    use ndarray_npy::ReadNpyExt;
+    let file = || std::fs::File::open(path).unwrap();
+    if let Ok(a) = ArrayD::<f64>::read_npy(file()) {
+        return (a.shape().to_vec(), a.iter().copied().collect());
+    }
+    let a = ArrayD::<f32>::read_npy(file()).unwrap();
+    (
+        a.shape().to_vec(),
+        a.iter().map(|&v| f64::from(v)).collect(),
+    )
+}
