@@ -24,6 +24,11 @@ pub enum Command {
     /// Evaluate a model on a W x H grid and write the field / classes / pairs / decision
     /// arrays as .npy.
     Eval(EvalArgs),
+    /// Draw the 2-D boundary map of a model as a PNG: classes, decision boundaries,
+    /// junctions and (optionally) the other pairwise crossings.
+    Map(MapArgs),
+    /// Write the generated WGSL compute shader of a model.
+    Export(ExportArgs),
 }
 
 /// `faultline train`.
@@ -81,9 +86,9 @@ pub struct InspectArgs {
 /// Where a grid is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
-    /// The best available path (today: the CPU reference).
+    /// The GPU if an adapter exists (lavapipe counts), else the CPU with a notice.
     Auto,
-    /// The generated compute shader on the GPU.
+    /// The generated compute shader on the GPU; an error without an adapter.
     Gpu,
     /// The CPU reference evaluator.
     Cpu,
@@ -115,4 +120,39 @@ pub struct EvalArgs {
     /// Write the decision boundary, uint8 [H, W].
     #[arg(long)]
     pub decision: Option<PathBuf>,
+}
+
+/// `faultline map`.
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Image size in pixels, one grid sample per pixel: N (square) or WxH.
+    #[arg(long, allow_hyphen_values = true)]
+    pub size: String,
+    /// x0,x1,y0,y1 (default: the model's domain).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    /// Also draw the pairwise crossings that don't change the winner, as lighter lines.
+    #[arg(long)]
+    pub crossings: bool,
+    /// Where to evaluate.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Where to write the PNG.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Do not show the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `faultline export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Where to write the shader.
+    #[arg(long)]
+    pub wgsl: PathBuf,
 }

@@ -2,16 +2,26 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 
-use crate::cli::{Backend, EvalArgs};
-use crate::output::{available_memory, check_writable, human_bytes};
+use super::backend::{Engine, choose};
+use super::grid_args::{check_memory, grid};
+use crate::cli::EvalArgs;
+use crate::output::check_writable;
+use faultline_gpu::{EvalRequest, GridEvaluator};
 use faultline_model::arrays::Field;
-use faultline_model::grid::parse_size;
-use faultline_model::{Domain, GridSpec, npy};
+use faultline_model::npy;
+use faultline_shader::KernelOptions;
+
+/// The arrays an evaluation produced, whichever engine ran it.
+struct Arrays {
+    field: Option<Field>,
+    classes: Vec<u32>,
+    pairs: Option<Vec<u64>>,
+    decision: Vec<u8>,
+}
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let (width, height) = parse_size(&args.size).context("--size")?;
     let outputs = [
         ("--field", &args.field),
         ("--classes", &args.classes),
@@ -24,68 +34,95 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     }
     let model = faultline_model::io::load(&args.model)?;
-    let domain = match &args.domain {
-        Some(s) => Domain::parse_flag(s).context("--domain")?,
-        None => model.metadata.domain.with_context(|| {
-            format!(
-                "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
-                args.model.display()
-            )
-        })?,
-    };
-    let grid = GridSpec::new(domain, width, height)?;
-    if model.inputs() != 2 {
-        bail!(
-            "{}: grid evaluation needs a model with 2 inputs, this one has {}",
-            args.model.display(),
-            model.inputs()
-        );
-    }
+    let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     if args.pairs.is_some() {
         npy::pairs_dtype(model.outputs())?;
     }
-    check_memory(&grid, model.outputs())?;
-    let backend = match args.backend {
-        Backend::Gpu => bail!(
-            "--backend gpu: the GPU evaluator is not part of this build yet; use --backend cpu"
-        ),
-        Backend::Auto | Backend::Cpu => "cpu (reference)",
-    };
+    // The field in f32, classes (u32), pairs (u64) and decision (u8) on the host.
+    check_memory(&grid, 4.0 * model.outputs() as f64 + 4.0 + 8.0 + 1.0)?;
+    let engine = choose(args.backend)?;
 
     let started = Instant::now();
-    let field = Field::reference(&model, &grid)?;
-    let seconds = started.elapsed().as_secs_f64();
-    let classes = field.classes();
+    let mut pipeline_seconds = 0.0;
+    let arrays = match &engine {
+        Engine::Gpu(ctx) => {
+            let evaluator = GridEvaluator::new(ctx, &model, KernelOptions::default())?;
+            pipeline_seconds = evaluator.pipeline_seconds;
+            let request = EvalRequest {
+                field: args.field.is_some(),
+                pairs: args.pairs.is_some(),
+                max_band_rows: None,
+            };
+            let (out, _) = evaluator.evaluate(&grid, &request)?;
+            Arrays {
+                classes: out.classes(),
+                decision: out.decision(),
+                pairs: out.pairs,
+                field: out.field.map(|values| Field {
+                    width: grid.width,
+                    height: grid.height,
+                    channels: model.outputs(),
+                    values,
+                }),
+            }
+        }
+        Engine::Cpu => {
+            let field = Field::reference(&model, &grid)?;
+            Arrays {
+                classes: field.classes(),
+                decision: field.decision(),
+                pairs: args.pairs.is_some().then(|| field.pairs()).transpose()?,
+                field: Some(field),
+            }
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64() - pipeline_seconds;
 
-    if let Some(path) = &args.field {
-        npy::write_field(path, &field)?;
+    let shape = Field {
+        width: grid.width,
+        height: grid.height,
+        channels: model.outputs(),
+        values: Vec::new(),
+    };
+    if let (Some(path), Some(field)) = (&args.field, &arrays.field) {
+        npy::write_field(path, field)?;
     }
     if let Some(path) = &args.classes {
-        npy::write_classes(path, &field, &classes)?;
+        npy::write_classes(path, &shape, &arrays.classes)?;
     }
-    if let Some(path) = &args.pairs {
-        npy::write_pairs(path, &field, &field.pairs()?)?;
+    if let (Some(path), Some(pairs)) = (&args.pairs, &arrays.pairs) {
+        npy::write_pairs(path, &shape, pairs)?;
     }
     if let Some(path) = &args.decision {
-        npy::write_decision(path, &field, &field.decision())?;
+        npy::write_decision(path, &shape, &arrays.decision)?;
     }
 
     let names = model.class_names();
     let mut counts = vec![0usize; model.outputs()];
-    for &k in &classes {
+    for &k in &arrays.classes {
         counts[k as usize] += 1;
     }
     let shares: Vec<String> = names
         .iter()
         .zip(&counts)
-        .map(|(n, &c)| format!("{n} {:.1} %", 100.0 * c as f64 / classes.len() as f64))
+        .map(|(n, &c)| {
+            format!(
+                "{n} {:.1} %",
+                100.0 * c as f64 / arrays.classes.len() as f64
+            )
+        })
         .collect();
+    let pipeline = if pipeline_seconds > 0.0 {
+        format!(" (+{pipeline_seconds:.3} s to build the kernel)")
+    } else {
+        String::new()
+    };
     println!(
-        "evaluated {}x{} ({} points) on {backend} in {:.3} s ({:.2} M points/s): {}",
-        width,
-        height,
+        "evaluated {}x{} ({} points) on {} in {seconds:.3} s{pipeline}, {:.1} M points/s: {}",
+        grid.width,
+        grid.height,
         grid.points(),
-        seconds,
+        engine.describe(),
         grid.points() as f64 / seconds.max(1e-9) / 1e6,
         shares.join(", ")
     );
@@ -93,24 +130,6 @@ pub fn run(args: EvalArgs) -> Result<()> {
         if let Some(path) = path {
             println!("wrote {} ({})", path.display(), &flag[2..]);
         }
-    }
-    Ok(())
-}
-
-/// Refuses up front when the field and derived arrays would not fit in memory.
-fn check_memory(grid: &GridSpec, channels: usize) -> Result<()> {
-    let points = grid.width as f64 * grid.height as f64;
-    // The field in f32, classes (u32 while computing), pairs (u64) and decision (u8).
-    let bytes = points * (4.0 * channels as f64 + 4.0 + 8.0 + 1.0);
-    let available = available_memory();
-    if bytes > available * 0.8 {
-        bail!(
-            "--size {}x{}: the arrays would need about {}, more than the {} available",
-            grid.width,
-            grid.height,
-            human_bytes(bytes),
-            human_bytes(available)
-        );
     }
     Ok(())
 }

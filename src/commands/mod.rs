@@ -1,7 +1,11 @@
 //! One module per subcommand.
 
+mod backend;
 mod eval;
+mod export;
+mod grid_args;
 mod inspect;
+mod map;
 mod train;
 
 use anyhow::Result;
@@ -14,5 +18,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Map(args) => map::run(args),
+        Command::Export(args) => export::run(args),
     }
 }

@@ -7,8 +7,14 @@ use std::process::{Command, Output};
 
 /// Runs `faultline` with `args`.
 pub fn faultline(args: &[&str]) -> Output {
+    faultline_env(args, &[])
+}
+
+/// Runs `faultline` with `args` and extra environment variables.
+pub fn faultline_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_faultline"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("the faultline binary runs")
 }

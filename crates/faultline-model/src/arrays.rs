@@ -46,6 +46,16 @@ pub struct Field {
 impl Field {
     /// Evaluates `mlp` on every sample of `grid` in `f64` and rounds to `f32`: the reference.
     pub fn reference(mlp: &Mlp, grid: &GridSpec) -> Result<Field, ModelError> {
+        Field::reference_rows(mlp, grid, 0..grid.height)
+    }
+
+    /// The reference of rows `rows` of `grid` only (a band; row 0 of the result is
+    /// `rows.start`), with the same sample positions as the whole grid.
+    pub fn reference_rows(
+        mlp: &Mlp,
+        grid: &GridSpec,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Field, ModelError> {
         if mlp.inputs() != 2 {
             return Err(ModelError::Grid(format!(
                 "grid evaluation needs a model with 2 inputs, this one has {}",
@@ -53,8 +63,9 @@ impl Field {
             )));
         }
         let channels = mlp.outputs();
-        let mut values = Vec::with_capacity(grid.points() * channels);
-        for r in 0..grid.height {
+        let mut values = Vec::with_capacity(rows.len() * grid.width * channels);
+        let height = rows.len();
+        for r in rows {
             let y = grid.y(r);
             for c in 0..grid.width {
                 values.extend(mlp.forward_f64(&[grid.x(c), y]).iter().map(|&z| z as f32));
@@ -62,7 +73,7 @@ impl Field {
         }
         Ok(Field {
             width: grid.width,
-            height: grid.height,
+            height,
             channels,
             values,
         })
@@ -106,6 +117,30 @@ impl Field {
             u8::from(classes[cell] != classes[other])
         })
     }
+}
+
+/// Junctions per sample: 1 where three or more classes meet in the 2x2 block
+/// `(r..r+1, c..c+1)` (cells outside the grid are left out), row-major `[H, W]`.
+pub fn junctions(classes: &[u32], width: usize, height: usize) -> Vec<u8> {
+    let mut out = vec![0; width * height];
+    for r in 0..height {
+        for c in 0..width {
+            let mut block = vec![classes[r * width + c]];
+            if c + 1 < width {
+                block.push(classes[r * width + c + 1]);
+            }
+            if r + 1 < height {
+                block.push(classes[(r + 1) * width + c]);
+                if c + 1 < width {
+                    block.push(classes[(r + 1) * width + c + 1]);
+                }
+            }
+            block.sort_unstable();
+            block.dedup();
+            out[r * width + c] = u8::from(block.len() >= 3);
+        }
+    }
+    out
 }
 
 /// The argmax of `z`, the lowest index winning ties.
@@ -253,6 +288,19 @@ mod tests {
         // 1x1: nothing to compare.
         let one = Field::reference(&m, &grid(1, 1, [0.0, 1.0], [0.0, 1.0])).unwrap();
         assert_eq!(one.pairs().unwrap(), [0]);
+    }
+
+    #[test]
+    fn junctions_need_three_classes_in_a_block() {
+        // 3x3 classes:        row 2: 2 2 2
+        //                     row 1: 0 1 1
+        //                     row 0: 0 0 1
+        let classes = [0, 0, 1, 0, 1, 1, 2, 2, 2];
+        let j = junctions(&classes, 3, 3);
+        // (0,0): {0,0,0,1} -> 2 classes; (1,0): {0,1,2,2} -> 3; (1,1): {1,1,2,2} -> 2.
+        assert_eq!(j, [0, 0, 0, 1, 0, 0, 0, 0, 0]);
+        // A single row never has a junction.
+        assert_eq!(junctions(&[0, 1, 2], 3, 1), [0, 0, 0]);
     }
 
     #[test]

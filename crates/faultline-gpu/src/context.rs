@@ -1,0 +1,147 @@
+//! The wgpu instance, adapter and device.
+
+use std::sync::{Arc, Mutex};
+
+use crate::GpuError;
+
+/// Environment variable: a case-insensitive substring of the adapter name (or its backend,
+/// `vulkan`, `gl`, ...) to use, e.g. `FAULTLINE_ADAPTER=llvmpipe`.
+pub const ADAPTER_ENV: &str = "FAULTLINE_ADAPTER";
+/// Environment variable: `1` makes a missing adapter an error everywhere (tests, `auto`).
+pub const REQUIRE_GPU_ENV: &str = "FAULTLINE_REQUIRE_GPU";
+
+/// Whether `FAULTLINE_REQUIRE_GPU=1` is set.
+pub fn gpu_required() -> bool {
+    std::env::var(REQUIRE_GPU_ENV).is_ok_and(|v| v == "1")
+}
+
+/// A device and queue on the chosen adapter, with the adapter's own limits.
+pub struct GpuContext {
+    /// The device.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// What the adapter is.
+    pub adapter_info: wgpu::AdapterInfo,
+    /// The limits the device was opened with (the adapter's).
+    pub limits: wgpu::Limits,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl std::fmt::Debug for GpuContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Hardware first, then software; Vulkan/Metal/DX12 before GL.
+fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
+    let device = match info.device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        wgpu::DeviceType::Other => 4,
+    };
+    let backend = match info.backend {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        _ => 1,
+    };
+    (device, backend)
+}
+
+impl GpuContext {
+    /// Opens the best adapter, or the one `FAULTLINE_ADAPTER` names.
+    pub fn new() -> Result<GpuContext, GpuError> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+        let wanted = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
+        if let Some(wanted) = &wanted {
+            let needle = wanted.to_lowercase();
+            let names: Vec<String> = adapters
+                .iter()
+                .map(|a| describe_info(&a.get_info()))
+                .collect();
+            adapters.retain(|a| {
+                let info = a.get_info();
+                info.name.to_lowercase().contains(&needle)
+                    || format!("{:?}", info.backend)
+                        .to_lowercase()
+                        .contains(&needle)
+            });
+            if adapters.is_empty() {
+                return Err(GpuError::NoAdapter(format!(
+                    "no GPU adapter matches {ADAPTER_ENV}={wanted} (found: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join("; ")
+                    }
+                )));
+            }
+        }
+        adapters.sort_by_key(|a| rank(&a.get_info()));
+        let adapter = adapters.into_iter().next().ok_or_else(|| {
+            GpuError::NoAdapter(
+                "no GPU adapter found (on machines without a GPU install Mesa's software \
+                 Vulkan driver: apt install mesa-vulkan-drivers)"
+                    .into(),
+            )
+        })?;
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("faultline"),
+            required_features: wgpu::Features::empty(),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError::Device(e.to_string()))?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            sink.lock().expect("error sink").push(e.to_string());
+        }));
+        Ok(GpuContext {
+            device,
+            queue,
+            adapter_info: adapter.get_info(),
+            limits,
+            errors,
+        })
+    }
+
+    /// `name (backend, type)`.
+    pub fn describe(&self) -> String {
+        describe_info(&self.adapter_info)
+    }
+
+    /// Whether the adapter is a software rasteriser (lavapipe, llvmpipe, WARP...).
+    pub fn is_software(&self) -> bool {
+        self.adapter_info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// Returns (and clears) the errors wgpu reported outside error scopes.
+    pub fn take_errors(&self) -> Result<(), GpuError> {
+        let mut errors = self.errors.lock().expect("error sink");
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            let all = errors.join("; ");
+            errors.clear();
+            Err(GpuError::Wgpu(all))
+        }
+    }
+
+    /// Blocks until the queue is idle, then reports any error wgpu raised.
+    pub fn wait(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
+        self.take_errors()
+    }
+}
+
+fn describe_info(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+}

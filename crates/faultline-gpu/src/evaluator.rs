@@ -1,0 +1,495 @@
+//! The grid evaluator: pipelines built once per model, then any number of grids, each run
+//! in row bands that fit the device's buffer and dispatch limits.
+//!
+//! Per band: the network kernel writes the field (if wanted), classes and pair signs for
+//! the band's rows plus one row above (the upper neighbours of its last row, unless it
+//! ends at the top of the grid); the boundary pass turns them into flags and pairs; only
+//! what was asked for is copied to mappable buffers and into the host arrays. Every cell
+//! is computed from its global row and column, so bands of any height give the same bits.
+
+use std::time::Instant;
+
+use faultline_model::{GridSpec, Mlp};
+use faultline_shader::{BOUNDARY_WGSL, GridKernel, KernelOptions, grid_kernel};
+use wgpu::util::DeviceExt;
+
+use crate::params::{BoundaryParams, GridParams};
+use crate::{GpuContext, GpuError, GridOutput};
+
+/// Threads per workgroup, set through the kernels' `WORKGROUP_SIZE` override.
+const WORKGROUP_SIZE: u32 = 64;
+/// The largest buffer one band may use, well under lavapipe's 128 MiB binding limit; big
+/// enough that per-band overhead is negligible, small enough to bound memory.
+const BAND_BUDGET_BYTES: u64 = 64 << 20;
+
+/// Environment variable: a folder to write every generated kernel to (debugging).
+pub const DUMP_ENV: &str = "FAULTLINE_DUMP_WGSL";
+
+/// Which arrays to bring back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EvalRequest {
+    /// The field `[H, W, C]`.
+    pub field: bool,
+    /// The pairs bitmask.
+    pub pairs: bool,
+    /// Force bands of at most this many rows (tests use it to check tiling).
+    pub max_band_rows: Option<usize>,
+}
+
+/// Where the time of the last evaluation went.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Timing {
+    /// Seconds from the first dispatch to the last byte on the host.
+    pub seconds: f64,
+    /// Number of bands.
+    pub bands: usize,
+}
+
+/// Pipelines for one model on one device.
+pub struct GridEvaluator<'a> {
+    ctx: &'a GpuContext,
+    kernel: GridKernel,
+    eval_pipeline: wgpu::ComputePipeline,
+    boundary_pipeline: wgpu::ComputePipeline,
+    eval_layout: wgpu::BindGroupLayout,
+    boundary_layout: wgpu::BindGroupLayout,
+    weights: wgpu::Buffer,
+    /// Seconds spent generating WGSL and creating both pipelines.
+    pub pipeline_seconds: f64,
+}
+
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+impl<'a> GridEvaluator<'a> {
+    /// Generates the kernel for `mlp` and builds both pipelines.
+    pub fn new(ctx: &'a GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
+        let started = Instant::now();
+        let kernel = grid_kernel(mlp, options)?;
+        if let Ok(dir) = std::env::var(DUMP_ENV) {
+            let path = std::path::Path::new(&dir).join(format!("grid-{}.wgsl", mlp.architecture()));
+            let _ = std::fs::write(path, &kernel.source);
+        }
+        let device = &ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let eval_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("grid eval"),
+            entries: &[
+                uniform_entry(),
+                storage_entry(1, false),
+                storage_entry(2, false),
+                storage_entry(3, false),
+                storage_entry(4, true),
+            ],
+        });
+        let boundary_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("boundary"),
+            entries: &[
+                uniform_entry(),
+                storage_entry(1, true),
+                storage_entry(2, true),
+                storage_entry(3, false),
+                storage_entry(4, false),
+            ],
+        });
+        let pipeline = |label: &str, source: &str, layout: &wgpu::BindGroupLayout| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&layout),
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))],
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        };
+        let eval_pipeline = pipeline("grid eval", &kernel.source, &eval_layout);
+        let boundary_pipeline = pipeline("boundary", BOUNDARY_WGSL, &boundary_layout);
+        let weights_data: &[f32] = if kernel.weights.is_empty() {
+            &[0.0]
+        } else {
+            &kernel.weights
+        };
+        let weights = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("weights"),
+            contents: bytemuck::cast_slice(weights_data),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Wgpu(format!("building the kernels: {e}")));
+        }
+        ctx.wait()?;
+        Ok(GridEvaluator {
+            ctx,
+            kernel,
+            eval_pipeline,
+            boundary_pipeline,
+            eval_layout,
+            boundary_layout,
+            weights,
+            pipeline_seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The generated kernel.
+    pub fn kernel(&self) -> &GridKernel {
+        &self.kernel
+    }
+
+    /// Rows per band for a grid `width` wide.
+    fn band_rows(&self, width: usize, request: &EvalRequest) -> Result<usize, GpuError> {
+        let limits = &self.ctx.limits;
+        let words = self.kernel.sign_words as u64;
+        let mut row_bytes = width as u64 * 4 * words.max(1);
+        if request.field {
+            row_bytes = row_bytes.max(width as u64 * 4 * self.kernel.channels as u64);
+        }
+        let cap = BAND_BUDGET_BYTES
+            .min(limits.max_storage_buffer_binding_size)
+            .min(limits.max_buffer_size);
+        if row_bytes > cap {
+            return Err(GpuError::Grid(format!(
+                "one grid row needs {row_bytes} bytes, more than a GPU buffer here can bind ({cap}); use a narrower grid"
+            )));
+        }
+        let by_bytes = (cap / row_bytes) as usize;
+        let by_dispatch = limits.max_compute_workgroups_per_dimension as usize;
+        let groups_x = width
+            .div_ceil(self.kernel.lanes as usize)
+            .div_ceil(WORKGROUP_SIZE as usize);
+        if groups_x > by_dispatch {
+            return Err(GpuError::Grid(format!(
+                "a {width}-wide grid needs more workgroups per row than this device dispatches"
+            )));
+        }
+        // One row is the overlap with the next band.
+        let rows = by_bytes.min(by_dispatch).saturating_sub(1).max(1);
+        Ok(request.max_band_rows.map_or(rows, |m| rows.min(m.max(1))))
+    }
+
+    /// Evaluates `grid` and copies the requested arrays to the host.
+    pub fn evaluate(
+        &self,
+        grid: &GridSpec,
+        request: &EvalRequest,
+    ) -> Result<(GridOutput, Timing), GpuError> {
+        self.run(grid, request, true, &mut |_| {})
+    }
+
+    /// [`GridEvaluator::evaluate`], calling `progress(rows_done)` after each band.
+    pub fn evaluate_with_progress(
+        &self,
+        grid: &GridSpec,
+        request: &EvalRequest,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(GridOutput, Timing), GpuError> {
+        self.run(grid, request, true, progress)
+    }
+
+    /// Evaluates `grid` with the results left on the GPU (discarded): what a renderer
+    /// pays per re-evaluation. The timing covers dispatch to completion.
+    pub fn evaluate_on_gpu(
+        &self,
+        grid: &GridSpec,
+        request: &EvalRequest,
+    ) -> Result<Timing, GpuError> {
+        self.run(grid, request, false, &mut |_| {}).map(|(_, t)| t)
+    }
+
+    fn run(
+        &self,
+        grid: &GridSpec,
+        request: &EvalRequest,
+        readback: bool,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(GridOutput, Timing), GpuError> {
+        let (width, height) = (grid.width, grid.height);
+        let channels = self.kernel.channels;
+        let words = self.kernel.sign_words;
+        if request.pairs
+            && faultline_model::pair_count(channels) > faultline_model::arrays::MAX_PAIRS
+        {
+            return Err(GpuError::Grid(format!(
+                "{channels} outputs make {} pairs; a pairs array holds at most {}",
+                faultline_model::pair_count(channels),
+                faultline_model::arrays::MAX_PAIRS
+            )));
+        }
+        let band_rows = self.band_rows(width, request)?;
+        let eval_rows = (band_rows + 1).min(height);
+        let device = &self.ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+
+        let storage = |label: &str, bytes: u64, copy_src: bool| {
+            let mut usage = wgpu::BufferUsages::STORAGE;
+            if copy_src {
+                usage |= wgpu::BufferUsages::COPY_SRC;
+            }
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes.max(4),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let readable = |label: &str, bytes: u64| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes.max(4),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let cells = (eval_rows * width) as u64;
+        let field_bytes = if request.field {
+            cells * channels as u64 * 4
+        } else {
+            4
+        };
+        let field = storage("field", field_bytes, true);
+        let classes = storage("classes", cells * 4, false);
+        let signs = storage("signs", cells * words as u64 * 4, false);
+        let flags = storage("flags", (band_rows * width) as u64 * 4, true);
+        let pairs = storage(
+            "pairs",
+            if request.pairs {
+                (band_rows * width * words) as u64 * 4
+            } else {
+                4
+            },
+            true,
+        );
+        let grid_params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("grid params"),
+            size: std::mem::size_of::<GridParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let boundary_params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("boundary params"),
+            size: std::mem::size_of::<BoundaryParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let (flags_read, pairs_read, field_read) = if readback {
+            (
+                Some(readable("flags readback", (band_rows * width) as u64 * 4)),
+                request
+                    .pairs
+                    .then(|| readable("pairs readback", (band_rows * width * words) as u64 * 4)),
+                request
+                    .field
+                    .then(|| readable("field readback", (band_rows * width * channels) as u64 * 4)),
+            )
+        } else {
+            (None, None, None)
+        };
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Grid(format!(
+                "could not allocate GPU buffers for a {width}-wide grid: {e}"
+            )));
+        }
+
+        let bind = |layout: &wgpu::BindGroupLayout, buffers: [&wgpu::Buffer; 5]| {
+            let entries: Vec<wgpu::BindGroupEntry> = buffers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource: b.as_entire_binding(),
+                })
+                .collect();
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout,
+                entries: &entries,
+            })
+        };
+        let eval_group = bind(
+            &self.eval_layout,
+            [&grid_params, &field, &classes, &signs, &self.weights],
+        );
+        let boundary_group = bind(
+            &self.boundary_layout,
+            [&boundary_params, &classes, &signs, &flags, &pairs],
+        );
+
+        let mut out = GridOutput {
+            width,
+            height,
+            channels,
+            field: (readback && request.field).then(|| vec![0.0; width * height * channels]),
+            flags: if readback {
+                vec![0; width * height]
+            } else {
+                Vec::new()
+            },
+            pairs: (readback && request.pairs).then(|| vec![0; width * height]),
+        };
+        let [dx, dy] = grid.step();
+        let started = Instant::now();
+        let mut bands = 0;
+        let mut r0 = 0;
+        while r0 < height {
+            let rows = band_rows.min(height - r0);
+            let rows_eval = (rows + 1).min(height - r0);
+            self.ctx.queue.write_buffer(
+                &grid_params,
+                0,
+                bytemuck::bytes_of(&GridParams {
+                    origin: [grid.domain.x[0] as f32, grid.domain.y[0] as f32],
+                    step: [dx as f32, dy as f32],
+                    col_offset: 0,
+                    row_offset: r0 as u32,
+                    tile_cols: width as u32,
+                    tile_rows: rows_eval as u32,
+                    write_field: u32::from(request.field),
+                    _pad: [0; 3],
+                }),
+            );
+            self.ctx.queue.write_buffer(
+                &boundary_params,
+                0,
+                bytemuck::bytes_of(&BoundaryParams {
+                    cols: width as u32,
+                    rows: rows as u32,
+                    rows_available: rows_eval as u32,
+                    sign_words: words as u32,
+                    write_pairs: u32::from(request.pairs),
+                    _pad: [0; 3],
+                }),
+            );
+            let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("grid band"),
+            });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("grid band"),
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(&self.eval_pipeline);
+                pass.set_bind_group(0, &eval_group, &[]);
+                let groups =
+                    (width.div_ceil(self.kernel.lanes as usize)).div_ceil(WORKGROUP_SIZE as usize);
+                pass.dispatch_workgroups(groups as u32, rows_eval as u32, 1);
+                pass.set_pipeline(&self.boundary_pipeline);
+                pass.set_bind_group(0, &boundary_group, &[]);
+                pass.dispatch_workgroups(
+                    width.div_ceil(WORKGROUP_SIZE as usize) as u32,
+                    rows as u32,
+                    1,
+                );
+            }
+            let band_cells = (rows * width) as u64;
+            if let Some(read) = &flags_read {
+                encoder.copy_buffer_to_buffer(&flags, 0, read, 0, band_cells * 4);
+            }
+            if let Some(read) = &pairs_read {
+                encoder.copy_buffer_to_buffer(&pairs, 0, read, 0, band_cells * words as u64 * 4);
+            }
+            if let Some(read) = &field_read {
+                encoder.copy_buffer_to_buffer(&field, 0, read, 0, band_cells * channels as u64 * 4);
+            }
+            self.ctx.queue.submit([encoder.finish()]);
+
+            let cell0 = r0 * width;
+            let n = rows * width;
+            if let (Some(read), true) = (&flags_read, readback) {
+                read_into(self.ctx, read, n * 4, |bytes| {
+                    out.flags[cell0..cell0 + n].copy_from_slice(bytemuck::cast_slice(bytes));
+                })?;
+            }
+            if let (Some(read), Some(host)) = (&pairs_read, out.pairs.as_mut()) {
+                read_into(self.ctx, read, n * words * 4, |bytes| {
+                    let w: &[u32] = bytemuck::cast_slice(bytes);
+                    for (i, cell) in host[cell0..cell0 + n].iter_mut().enumerate() {
+                        let lo = u64::from(w[i * words]);
+                        let hi = if words > 1 {
+                            u64::from(w[i * words + 1])
+                        } else {
+                            0
+                        };
+                        *cell = lo | hi << 32;
+                    }
+                })?;
+            }
+            if let (Some(read), Some(host)) = (&field_read, out.field.as_mut()) {
+                read_into(self.ctx, read, n * channels * 4, |bytes| {
+                    host[cell0 * channels..(cell0 + n) * channels]
+                        .copy_from_slice(bytemuck::cast_slice(bytes));
+                })?;
+            }
+            bands += 1;
+            r0 += rows;
+            progress(r0);
+        }
+        self.ctx.wait()?;
+        Ok((
+            out,
+            Timing {
+                seconds: started.elapsed().as_secs_f64(),
+                bands,
+            },
+        ))
+    }
+}
+
+/// Maps the first `bytes` of `buffer`, hands them to `f`, unmaps.
+fn read_into(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    bytes: usize,
+    f: impl FnOnce(&[u8]),
+) -> Result<(), GpuError> {
+    let slice = buffer.slice(..bytes as u64);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.wait()?;
+    rx.recv()
+        .map_err(|_| GpuError::Wgpu("buffer mapping was dropped".into()))?
+        .map_err(|e| GpuError::Wgpu(format!("mapping a readback buffer: {e}")))?;
+    {
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
+        f(&view);
+    }
+    buffer.unmap();
+    Ok(())
+}

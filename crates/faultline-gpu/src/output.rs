@@ -1,0 +1,50 @@
+//! What a grid evaluation brings back to the host.
+
+/// `flags` bit: the cell is on the decision boundary.
+pub const DECISION: u32 = 0x1_0000;
+/// `flags` bit: three or more classes meet in the cell's 2x2 block.
+pub const JUNCTION: u32 = 0x2_0000;
+/// `flags` bit: some pair of outputs crosses between the cell and a neighbour.
+pub const CROSSING: u32 = 0x4_0000;
+/// `flags` bits holding the class.
+pub const CLASS_MASK: u32 = 0xffff;
+
+/// Host copies of a grid's arrays, row-major `[H, W]` (`[H, W, C]` for the field).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridOutput {
+    /// W.
+    pub width: usize,
+    /// H.
+    pub height: usize,
+    /// C.
+    pub channels: usize,
+    /// The field, when asked for.
+    pub field: Option<Vec<f32>>,
+    /// Per cell: class | DECISION | JUNCTION | CROSSING.
+    pub flags: Vec<u32>,
+    /// The pairs bitmask, when asked for.
+    pub pairs: Option<Vec<u64>>,
+}
+
+impl GridOutput {
+    /// The argmax per cell.
+    pub fn classes(&self) -> Vec<u32> {
+        self.flags.iter().map(|f| f & CLASS_MASK).collect()
+    }
+
+    /// 1 where the class changes to the right or upward neighbour.
+    pub fn decision(&self) -> Vec<u8> {
+        self.flags
+            .iter()
+            .map(|f| u8::from(f & DECISION != 0))
+            .collect()
+    }
+
+    /// 1 where three or more classes meet in the 2x2 block.
+    pub fn junctions(&self) -> Vec<u8> {
+        self.flags
+            .iter()
+            .map(|f| u8::from(f & JUNCTION != 0))
+            .collect()
+    }
+}

@@ -1,0 +1,410 @@
+//! The network half of a grid kernel: `fn evaluate(x: V, y: V, cell: u32, lanes: u32)`.
+//!
+//! Two forms, chosen by size:
+//! - unrolled: every weight is a literal in straight-line code and every neuron a `let`
+//!   (values stay in registers; no arrays, no loads). Fast to run and to compile for
+//!   small and medium nets: on lavapipe a 2-64-64-10 net compiles in well under 2 s.
+//! - looped: weights in a storage buffer, layers as loops over function-scope arrays.
+//!   Compiles in milliseconds at any size, runs slower; used above [`UNROLL_LIMIT`].
+
+use faultline_model::{Activation, Mlp, pair_count};
+
+use crate::wgsl::{BinOp, Expr, Function, Stmt, Ty};
+
+/// Networks with at most this many multiply-adds per point are unrolled.
+pub const UNROLL_LIMIT: usize = 8192;
+
+/// How the network is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Straight-line code with the weights as literals.
+    Unrolled,
+    /// Loops over weights read from the `weights` storage buffer.
+    Looped,
+}
+
+/// Multiply-adds per point: the sum of `in * out` over the layers.
+pub fn multiply_adds(mlp: &Mlp) -> usize {
+    mlp.layers().iter().map(|l| l.inputs * l.outputs).sum()
+}
+
+/// The form [`Form`] the generator picks for `mlp` when not told.
+pub fn auto_form(mlp: &Mlp) -> Form {
+    if multiply_adds(mlp) <= UNROLL_LIMIT {
+        Form::Unrolled
+    } else {
+        Form::Looped
+    }
+}
+
+/// u32 words per cell for the pair sign mask of `channels` outputs (at least 1).
+pub fn sign_words(channels: usize) -> usize {
+    pair_count(channels).div_ceil(32).max(1)
+}
+
+/// The weights buffer of the looped form: per layer, `[out, in]` weights then biases.
+pub fn packed_weights(mlp: &Mlp) -> Vec<f32> {
+    mlp.layers()
+        .iter()
+        .flat_map(|l| l.weight.iter().chain(&l.bias).copied())
+        .collect()
+}
+
+/// The component name of lane `l` (`x`, `y`, `z`, `w`), or `None` for one lane.
+fn lane(lanes: u32, l: u32) -> Option<&'static str> {
+    (lanes > 1).then(|| ["x", "y", "z", "w"][l as usize])
+}
+
+fn lane_of(e: Expr, lanes: u32, l: u32) -> Expr {
+    match lane(lanes, l) {
+        Some(c) => e.member(c),
+        None => e,
+    }
+}
+
+fn v(value: Expr) -> Expr {
+    Expr::call("V", vec![value])
+}
+
+fn vu(value: Expr) -> Expr {
+    Expr::call("VU", vec![value])
+}
+
+/// `activation(value)` for element-wise activations (softmax is handled per layer).
+fn activate(activation: Activation, value: Expr) -> Expr {
+    match activation {
+        Activation::Identity | Activation::Softmax => value,
+        Activation::Sigmoid => Expr::call("sigmoid", vec![value]),
+        Activation::Tanh => Expr::call("tanh_safe", vec![value]),
+        Activation::Relu => Expr::call("relu", vec![value]),
+        Activation::LeakyRelu => Expr::call("leaky_relu", vec![value]),
+    }
+}
+
+/// Builds `evaluate` for `mlp` with `lanes` points per invocation (1 or 4).
+pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
+    let channels = mlp.outputs();
+    let mut body = vec![Stmt::Comment(format!(
+        "{} network, {} form, {} point(s) per invocation",
+        mlp.architecture(),
+        match form {
+            Form::Unrolled => "unrolled",
+            Form::Looped => "looped",
+        },
+        lanes
+    ))];
+    // `z(k)` is the expression of output k after its activation.
+    let z: Box<dyn Fn(usize) -> Expr> = match form {
+        Form::Unrolled => {
+            body.extend(unrolled_layers(mlp));
+            Box::new(|k| Expr::name(format!("z{k}")))
+        }
+        Form::Looped => {
+            body.extend(looped_layers(mlp));
+            Box::new(|k| Expr::name("z").index(Expr::U32(k as u32)))
+        }
+    };
+    body.extend(argmax_and_signs(channels, &z));
+    body.extend(stores(channels, lanes, &z));
+    Function {
+        doc: vec![
+            "Evaluates the network on LANES points and stores their field values, class and".into(),
+            "pair sign mask (see grid_eval.wgsl).".into(),
+        ],
+        name: "evaluate".into(),
+        params: vec![
+            ("x".into(), Ty::Lane),
+            ("y".into(), Ty::Lane),
+            ("cell".into(), Ty::U32),
+            ("lanes".into(), Ty::U32),
+        ],
+        ret: None,
+        body,
+    }
+}
+
+/// Straight-line layers: `a{k}_{o}` per hidden neuron, `z{o}` per output.
+fn unrolled_layers(mlp: &Mlp) -> Vec<Stmt> {
+    let mut body = Vec::new();
+    let last = mlp.layers().len() - 1;
+    let mut inputs: Vec<Expr> = vec![Expr::name("x"), Expr::name("y")];
+    for (k, layer) in mlp.layers().iter().enumerate() {
+        body.push(Stmt::Comment(format!(
+            "layer {k}: {} -> {}, {}",
+            layer.inputs, layer.outputs, layer.activation
+        )));
+        let name = |o: usize| {
+            if k == last {
+                format!("z{o}")
+            } else {
+                format!("a{k}_{o}")
+            }
+        };
+        let pre = |o: usize| {
+            if layer.activation == Activation::Softmax {
+                format!("l{o}")
+            } else {
+                name(o)
+            }
+        };
+        for o in 0..layer.outputs {
+            let mut terms = vec![v(Expr::F32(layer.bias[o]))];
+            terms.extend(
+                inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, input)| input.clone().times(Expr::F32(layer.w(o, i)))),
+            );
+            body.push(Stmt::let_(
+                pre(o),
+                activate(layer.activation, Expr::sum(terms)),
+            ));
+        }
+        if layer.activation == Activation::Softmax {
+            body.extend(unrolled_softmax(layer.outputs));
+        }
+        inputs = (0..layer.outputs).map(|o| Expr::name(name(o))).collect();
+    }
+    body
+}
+
+/// `z{o} = exp(l{o} - m) / sum` from the logits `l{o}`.
+fn unrolled_softmax(n: usize) -> Vec<Stmt> {
+    let mut body = Vec::new();
+    let mut max = Expr::name("l0");
+    for o in 1..n {
+        max = Expr::call("max", vec![max, Expr::name(format!("l{o}"))]);
+    }
+    body.push(Stmt::let_("lmax", max));
+    for o in 0..n {
+        body.push(Stmt::let_(
+            format!("e{o}"),
+            Expr::call(
+                "exp",
+                vec![Expr::name(format!("l{o}")).bin(BinOp::Sub, Expr::name("lmax"))],
+            ),
+        ));
+    }
+    body.push(Stmt::let_(
+        "esum",
+        Expr::sum((0..n).map(|o| Expr::name(format!("e{o}"))).collect()),
+    ));
+    for o in 0..n {
+        body.push(Stmt::let_(
+            format!("z{o}"),
+            Expr::name(format!("e{o}")).bin(BinOp::Div, Expr::name("esum")),
+        ));
+    }
+    body
+}
+
+/// Loops over the `weights` buffer; outputs end in `var z: array<V, C>`.
+fn looped_layers(mlp: &Mlp) -> Vec<Stmt> {
+    let widest = mlp.layers().iter().map(|l| l.outputs).max().unwrap_or(1) as u32;
+    let channels = mlp.outputs() as u32;
+    let zeroed =
+        |name: &str, ty: Ty| Stmt::Var(name.into(), ty, Expr::call(ty.to_string(), vec![]));
+    let mut body = vec![
+        zeroed("h_in", Ty::LaneArray(widest.max(2))),
+        zeroed("h_out", Ty::LaneArray(widest)),
+        zeroed("z", Ty::LaneArray(channels)),
+        Stmt::Assign(Expr::name("h_in").index(Expr::U32(0)), Expr::name("x")),
+        Stmt::Assign(Expr::name("h_in").index(Expr::U32(1)), Expr::name("y")),
+    ];
+    let last = mlp.layers().len() - 1;
+    let mut offset = 0u32;
+    for (k, layer) in mlp.layers().iter().enumerate() {
+        let (inputs, outputs) = (layer.inputs as u32, layer.outputs as u32);
+        let bias_offset = offset + inputs * outputs;
+        body.push(Stmt::Comment(format!(
+            "layer {k}: {inputs} -> {outputs}, {}; weights at {offset}, biases at {bias_offset}",
+            layer.activation
+        )));
+        let target = if k == last { "z" } else { "h_out" };
+        let w_index = Expr::U32(offset)
+            .plus(Expr::name("o").times(Expr::U32(inputs)))
+            .plus(Expr::name("i"));
+        body.push(Stmt::For(
+            "o".into(),
+            Expr::U32(outputs),
+            vec![
+                Stmt::Var(
+                    "acc".into(),
+                    Ty::Lane,
+                    v(Expr::name("weights").index(Expr::U32(bias_offset).plus(Expr::name("o")))),
+                ),
+                Stmt::For(
+                    "i".into(),
+                    Expr::U32(inputs),
+                    vec![Stmt::Assign(
+                        Expr::name("acc"),
+                        Expr::name("acc").plus(
+                            Expr::name("h_in")
+                                .index(Expr::name("i"))
+                                .times(Expr::name("weights").index(w_index)),
+                        ),
+                    )],
+                ),
+                Stmt::Assign(
+                    Expr::name(target).index(Expr::name("o")),
+                    activate(layer.activation, Expr::name("acc")),
+                ),
+            ],
+        ));
+        if layer.activation == Activation::Softmax {
+            body.extend(looped_softmax(outputs));
+        }
+        if k != last {
+            body.push(Stmt::For(
+                "o".into(),
+                Expr::U32(outputs),
+                vec![Stmt::Assign(
+                    Expr::name("h_in").index(Expr::name("o")),
+                    Expr::name("h_out").index(Expr::name("o")),
+                )],
+            ));
+        }
+        offset = bias_offset + outputs;
+    }
+    body
+}
+
+/// Softmax over `z` in place.
+fn looped_softmax(n: u32) -> Vec<Stmt> {
+    let zo = || Expr::name("z").index(Expr::name("o"));
+    vec![
+        Stmt::Var("lmax".into(), Ty::Lane, Expr::name("z").index(Expr::U32(0))),
+        Stmt::For(
+            "o".into(),
+            Expr::U32(n),
+            vec![Stmt::Assign(
+                Expr::name("lmax"),
+                Expr::call("max", vec![Expr::name("lmax"), zo()]),
+            )],
+        ),
+        Stmt::Var("esum".into(), Ty::Lane, v(Expr::F32(0.0))),
+        Stmt::For(
+            "o".into(),
+            Expr::U32(n),
+            vec![
+                Stmt::Assign(
+                    zo(),
+                    Expr::call("exp", vec![zo().bin(BinOp::Sub, Expr::name("lmax"))]),
+                ),
+                Stmt::Assign(Expr::name("esum"), Expr::name("esum").plus(zo())),
+            ],
+        ),
+        Stmt::For(
+            "o".into(),
+            Expr::U32(n),
+            vec![Stmt::Assign(zo(), zo().bin(BinOp::Div, Expr::name("esum")))],
+        ),
+    ]
+}
+
+/// `class` (argmax, lowest index on ties) and `s{w}` (sign words), unrolled over C.
+fn argmax_and_signs(channels: usize, z: &dyn Fn(usize) -> Expr) -> Vec<Stmt> {
+    let mut body = vec![
+        Stmt::Comment("argmax, the lowest index winning ties".into()),
+        Stmt::Var("best".into(), Ty::Lane, z(0)),
+        Stmt::Var("winner".into(), Ty::LaneU, vu(Expr::U32(0))),
+    ];
+    for k in 1..channels {
+        let better = format!("better{k}");
+        body.push(Stmt::let_(
+            &*better,
+            z(k).bin(BinOp::Gt, Expr::name("best")),
+        ));
+        body.push(Stmt::Assign(
+            Expr::name("best"),
+            Expr::call(
+                "select",
+                vec![Expr::name("best"), z(k), Expr::name(&*better)],
+            ),
+        ));
+        body.push(Stmt::Assign(
+            Expr::name("winner"),
+            Expr::call(
+                "select",
+                vec![
+                    Expr::name("winner"),
+                    vu(Expr::U32(k as u32)),
+                    Expr::name(&*better),
+                ],
+            ),
+        ));
+    }
+    let words = sign_words(channels);
+    body.push(Stmt::Comment(
+        "pair signs: bit p(i, j) set iff z_i - z_j > 0".into(),
+    ));
+    for w in 0..words {
+        body.push(Stmt::Var(format!("s{w}"), Ty::LaneU, vu(Expr::U32(0))));
+    }
+    let mut p = 0;
+    for i in 0..channels {
+        for j in i + 1..channels {
+            let word = format!("s{}", p / 32);
+            let positive = z(i).bin(BinOp::Sub, z(j)).bin(BinOp::Gt, v(Expr::F32(0.0)));
+            body.push(Stmt::Assign(
+                Expr::name(&*word),
+                Expr::name(&*word).bin(
+                    BinOp::Or,
+                    Expr::call(
+                        "select",
+                        vec![vu(Expr::U32(0)), vu(Expr::U32(1 << (p % 32))), positive],
+                    ),
+                ),
+            ));
+            p += 1;
+        }
+    }
+    body
+}
+
+/// Per-lane stores of the field, class and sign words.
+fn stores(channels: usize, lanes: u32, z: &dyn Fn(usize) -> Expr) -> Vec<Stmt> {
+    let words = sign_words(channels) as u32;
+    let mut body = vec![Stmt::Comment(
+        "stores, lane by lane (the last group of a row may be partial)".into(),
+    )];
+    for l in 0..lanes {
+        let index = Expr::name("cell").plus(Expr::U32(l));
+        let mut lane_body = vec![Stmt::let_(format!("i{l}"), index)];
+        let i = || Expr::name(format!("i{l}"));
+        let field: Vec<Stmt> = (0..channels)
+            .map(|k| {
+                Stmt::Assign(
+                    Expr::name("field").index(
+                        i().times(Expr::U32(channels as u32))
+                            .plus(Expr::U32(k as u32)),
+                    ),
+                    lane_of(z(k), lanes, l),
+                )
+            })
+            .collect();
+        lane_body.push(Stmt::If(
+            Expr::name("params.write_field").bin(BinOp::Gt, Expr::U32(0)),
+            field,
+        ));
+        lane_body.push(Stmt::Assign(
+            Expr::name("classes").index(i()),
+            lane_of(Expr::name("winner"), lanes, l),
+        ));
+        for w in 0..words {
+            lane_body.push(Stmt::Assign(
+                Expr::name("signs").index(i().times(Expr::U32(words)).plus(Expr::U32(w))),
+                lane_of(Expr::name(format!("s{w}")), lanes, l),
+            ));
+        }
+        if l == 0 {
+            body.extend(lane_body);
+        } else {
+            body.push(Stmt::If(
+                Expr::name("lanes").bin(BinOp::Gt, Expr::U32(l)),
+                lane_body,
+            ));
+        }
+    }
+    body
+}

@@ -1,0 +1,124 @@
+//! Every shader this crate produces or ships is parsed and validated by naga.
+
+use faultline_model::{Activation, Layer, Mlp, ModelMetadata};
+use faultline_shader::wgsl::Expr;
+use faultline_shader::{BOUNDARY_WGSL, Form, KernelOptions, export_source, grid_kernel};
+
+/// A deterministic pseudo-random net with the given widths and activations.
+fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64) -> Mlp {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+    };
+    let layers = widths
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| Layer {
+            inputs: w[0],
+            outputs: w[1],
+            weight: (0..w[0] * w[1]).map(|_| next()).collect(),
+            bias: (0..w[1]).map(|_| next() * 0.5).collect(),
+            activation: if k + 2 == widths.len() {
+                output
+            } else {
+                hidden
+            },
+        })
+        .collect();
+    Mlp::new(layers, ModelMetadata::default()).unwrap()
+}
+
+fn validate(source: &str, what: &str) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{what}: parse error:\n{}", e.emit_to_string(source)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{what}: invalid:\n{}", e.emit_to_string(source)));
+}
+
+#[test]
+fn hand_written_shaders_validate() {
+    validate(BOUNDARY_WGSL, "shaders/boundary.wgsl");
+}
+
+#[test]
+fn every_activation_and_form_validates() {
+    let hidden = [
+        Activation::Identity,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu,
+    ];
+    for (h, &hidden) in hidden.iter().enumerate() {
+        for output in Activation::ALL {
+            let m = net(&[2, 4, 3], hidden, output, h as u64);
+            for lanes in [1, 4] {
+                for form in [Form::Unrolled, Form::Looped] {
+                    let k = grid_kernel(
+                        &m,
+                        KernelOptions {
+                            lanes,
+                            form: Some(form),
+                        },
+                    )
+                    .unwrap();
+                    validate(
+                        &k.source,
+                        &format!("{hidden}/{output} lanes {lanes} {form:?}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sizes_up_to_2_256_256_10_validate() {
+    for widths in [
+        &[2, 1][..],
+        &[2, 3, 2],
+        &[2, 3, 3],
+        &[2, 5, 4, 3],
+        &[2, 16, 16, 16, 11],
+        &[2, 64, 64, 10],
+        &[2, 256, 256, 10],
+    ] {
+        let m = net(widths, Activation::Relu, Activation::Softmax, 7);
+        let k = grid_kernel(&m, KernelOptions::default()).unwrap();
+        validate(&k.source, &format!("{widths:?} {:?}", k.form));
+        if widths == [2, 256, 256, 10] {
+            assert_eq!(k.form, Form::Looped);
+            assert_eq!(k.weights.len(), m.parameter_count());
+        }
+        if widths == [2, 64, 64, 10] {
+            assert_eq!(k.form, Form::Unrolled);
+        }
+    }
+}
+
+#[test]
+fn the_2_5_4_3_shader_contains_its_weights() {
+    let m = net(&[2, 5, 4, 3], Activation::Tanh, Activation::Sigmoid, 3);
+    let k = grid_kernel(&m, KernelOptions::default()).unwrap();
+    let exported = export_source(&m, &k);
+    validate(&exported, "exported 2-5-4-3");
+    assert!(exported.starts_with("// Faultline grid kernel for a 2-5-4-3 MLP"));
+    for layer in m.layers() {
+        for &w in layer.weight.iter().chain(&layer.bias) {
+            let literal = Expr::F32(w.abs()).to_string();
+            assert!(
+                exported.contains(&literal),
+                "weight {w} ({literal}) missing"
+            );
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// Faultline grid evaluation: one network evaluated on a W x H grid over the input plane.
+//
+// This file is the hand-written half of the kernel. faultline-shader prepends the
+// generated declarations and appends the generated network:
+//   alias V = f32 | vec4<f32>;      // one lane per grid point; LANES points per invocation
+//   alias VU = u32 | vec4<u32>;
+//   const LANES: u32;               // points per invocation (consecutive columns)
+//   const LANE_OFFSETS: V;          // 0 or (0, 1, 2, 3)
+//   const CHANNELS: u32;            // outputs C
+//   const SIGN_WORDS: u32;          // u32 words per cell of the pair sign mask (1 or 2)
+//   fn evaluate(x: V, y: V, cell: u32, lanes: u32)
+//       computes the outputs of LANES points and stores, for lane l < lanes at cell + l:
+//       field[(cell + l) * CHANNELS + k] (when params.write_field != 0), the argmax in
+//       classes[cell + l] (lowest index wins ties), and the signs of z_i - z_j > 0 as bits
+//       in signs[(cell + l) * SIGN_WORDS ..] (pair (i, j) numbered lexicographically).
+//
+// Sample (r, c) sits at x = x0 + dx * c, y = y0 + dy * r, computed from the global column
+// and row so that every tiling gives the same bits.
+// Keep GridParams in sync with crates/faultline-gpu/src/params.rs (GridParams).
+
+struct GridParams {
+    origin: vec2<f32>,   // (x0, y0): the grid's first sample
+    step: vec2<f32>,     // (dx, dy): distance between columns and rows
+    col_offset: u32,     // global column of this tile's column 0
+    row_offset: u32,     // global row of this tile's row 0
+    tile_cols: u32,      // columns in this tile
+    tile_rows: u32,      // rows in this tile
+    write_field: u32,    // 0: skip the field stores (only classes and signs are wanted)
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: GridParams;
+@group(0) @binding(1) var<storage, read_write> field: array<f32>;
+@group(0) @binding(2) var<storage, read_write> classes: array<u32>;
+@group(0) @binding(3) var<storage, read_write> signs: array<u32>;
+// Weights for the looped form of large networks; unused (a 4-byte dummy) when unrolled.
+@group(0) @binding(4) var<storage, read> weights: array<f32>;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+fn sigmoid(v: V) -> V {
+    return 1.0 / (1.0 + exp(-v));
+}
+
+// tanh of large |v| can come out as NaN on some drivers (inf / inf); tanh(9) is 1 in f32.
+fn tanh_safe(v: V) -> V {
+    return tanh(clamp(v, V(-9.0), V(9.0)));
+}
+
+fn relu(v: V) -> V {
+    return max(v, V(0.0));
+}
+
+fn leaky_relu(v: V) -> V {
+    return select(v * 0.01, v, v > V(0.0));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let groups = (params.tile_cols + LANES - 1u) / LANES;
+    let row = gid.y;
+    if (gid.x >= groups || row >= params.tile_rows) {
+        return;
+    }
+    let col = gid.x * LANES;
+    let lanes = min(LANES, params.tile_cols - col);
+    let x = params.origin.x + params.step.x * (V(f32(params.col_offset + col)) + LANE_OFFSETS);
+    let y = V(params.origin.y + params.step.y * f32(params.row_offset + row));
+    evaluate(x, y, row * params.tile_cols + col, lanes);
+}

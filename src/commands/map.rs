@@ -1,0 +1,124 @@
+//! `faultline map`: the 2-D boundary map as a PNG.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use image::ImageEncoder;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::backend::{Engine, choose};
+use super::grid_args::{check_memory, grid};
+use crate::cli::MapArgs;
+use crate::output::check_writable;
+use faultline_gpu::{CROSSING, DECISION, EvalRequest, GridEvaluator, JUNCTION};
+use faultline_model::arrays::{Field, junctions};
+use faultline_model::{GridSpec, Mlp};
+use faultline_render::{MapStyle, compose_map};
+use faultline_shader::KernelOptions;
+
+/// Rows per band of the CPU path (bounded memory at any size).
+const CPU_BAND_ROWS: usize = 256;
+
+pub fn run(args: MapArgs) -> Result<()> {
+    check_writable("-o", &args.output)?;
+    let model = faultline_model::io::load(&args.model)?;
+    let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
+    // Flags (u32) and the RGB image on the host; PNG encoding streams.
+    check_memory(&grid, 4.0 + 3.0)?;
+    let engine = choose(args.backend)?;
+
+    let bar = if args.quiet || grid.points() < 4 << 20 {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(grid.height as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("map {bar:30} {pos}/{len} rows  {elapsed}")
+            .expect("valid template"),
+    );
+    let started = Instant::now();
+    let flags = match &engine {
+        Engine::Gpu(ctx) => {
+            let evaluator = GridEvaluator::new(ctx, &model, KernelOptions::default())?;
+            let request = EvalRequest::default();
+            let (out, _) = evaluator.evaluate_with_progress(&grid, &request, &mut |rows| {
+                bar.set_position(rows as u64)
+            })?;
+            out.flags
+        }
+        Engine::Cpu => cpu_flags(&model, &grid, &mut |rows| bar.set_position(rows as u64))?,
+    };
+    bar.finish_and_clear();
+    let evaluated = started.elapsed().as_secs_f64();
+
+    let style = MapStyle {
+        crossings: args.crossings,
+    };
+    let image = compose_map(&flags, grid.width, grid.height, style);
+    drop(flags);
+    faultline_model::io::write_atomically(&args.output, |w| {
+        image::codecs::png::PngEncoder::new(w)
+            .write_image(
+                &image,
+                grid.width as u32,
+                grid.height as u32,
+                image::ExtendedColorType::Rgb8,
+            )
+            .map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("writing {}", args.output.display()))?;
+
+    let names = model.class_names();
+    let legend: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            let [r, g, b] = faultline_render::class_colour(k);
+            format!("{n} #{r:02X}{g:02X}{b:02X}")
+        })
+        .collect();
+    println!(
+        "wrote {} ({}x{}, evaluated on {} in {evaluated:.2} s); classes: {}; boundaries dark, junctions white discs{}",
+        args.output.display(),
+        grid.width,
+        grid.height,
+        engine.describe(),
+        legend.join(", "),
+        if args.crossings {
+            ", other crossings light"
+        } else {
+            ""
+        }
+    );
+    if model.outputs() == 1 {
+        println!("note: the model has one output, so there are no boundaries to draw");
+    }
+    Ok(())
+}
+
+/// The per-cell flags from the CPU reference, band by band (each band evaluates one extra
+/// row: the upper neighbours of its last row).
+fn cpu_flags(model: &Mlp, grid: &GridSpec, progress: &mut dyn FnMut(usize)) -> Result<Vec<u32>> {
+    let (w, h) = (grid.width, grid.height);
+    let mut flags = Vec::with_capacity(w * h);
+    let mut r0 = 0;
+    while r0 < h {
+        let rows = CPU_BAND_ROWS.min(h - r0);
+        let band = Field::reference_rows(model, grid, r0..(r0 + rows + 1).min(h))?;
+        let classes = band.classes();
+        let decision = band.decision();
+        let junction = junctions(&classes, w, band.height);
+        let pairs = band.pairs().unwrap_or_else(|_| vec![0; w * band.height]);
+        for cell in 0..rows * w {
+            flags.push(
+                classes[cell]
+                    | if decision[cell] != 0 { DECISION } else { 0 }
+                    | if junction[cell] != 0 { JUNCTION } else { 0 }
+                    | if pairs[cell] != 0 { CROSSING } else { 0 },
+            );
+        }
+        r0 += rows;
+        progress(r0);
+    }
+    Ok(flags)
+}

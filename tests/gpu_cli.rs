@@ -1,0 +1,211 @@
+//! The GPU path through the CLI: `eval --backend gpu` against the CPU reference, adapter
+//! fallbacks, `export --wgsl` and `map`.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fails, faultline_env, ok, read_f64, s};
+
+const FIXTURE: &str = "tests/fixtures/pytorch_2543.safetensors";
+
+fn gpu_available() -> bool {
+    match faultline_gpu::GpuContext::new() {
+        Ok(_) => true,
+        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
+        Err(e) => {
+            eprintln!("skipping GPU CLI test: {e}");
+            false
+        }
+    }
+}
+
+#[test]
+fn gpu_eval_matches_the_cpu_reference() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let [gpu_field, cpu_field, gpu_classes, cpu_classes] =
+        ["gf", "cf", "gc", "cc"].map(|n| dir.path().join(format!("{n}.npy")));
+    let out = ok(&[
+        "eval",
+        FIXTURE,
+        "--size",
+        "67x45",
+        "--backend",
+        "gpu",
+        "--field",
+        s(&gpu_field),
+        "--classes",
+        s(&gpu_classes),
+    ]);
+    assert!(out.contains("on gpu"), "{out}");
+    ok(&[
+        "eval",
+        FIXTURE,
+        "--size",
+        "67x45",
+        "--backend",
+        "cpu",
+        "--field",
+        s(&cpu_field),
+        "--classes",
+        s(&cpu_classes),
+    ]);
+    let (shape, g) = read_f64(&gpu_field);
+    let (_, c) = read_f64(&cpu_field);
+    assert_eq!(shape, [45, 67, 3]);
+    for (a, b) in g.iter().zip(&c) {
+        assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "gpu {a} vs cpu {b}");
+    }
+    let (_, gc) = read_f64(&gpu_classes_as_f64(&gpu_classes, dir.path()));
+    let (_, cc) = read_f64(&gpu_classes_as_f64(&cpu_classes, dir.path()));
+    let differ = gc.iter().zip(&cc).filter(|(a, b)| a != b).count();
+    assert!(differ <= 2, "{differ} classes differ");
+}
+
+/// Converts a uint8 classes file to float64 for `read_f64`.
+fn gpu_classes_as_f64(path: &Path, dir: &Path) -> std::path::PathBuf {
+    use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+    let a = ndarray::Array2::<u8>::read_npy(std::fs::File::open(path).unwrap()).unwrap();
+    let out = dir.join(format!(
+        "{}-f64.npy",
+        path.file_stem().unwrap().to_string_lossy()
+    ));
+    a.mapv(f64::from)
+        .write_npy(std::fs::File::create(&out).unwrap())
+        .unwrap();
+    out
+}
+
+#[test]
+fn without_an_adapter_gpu_fails_and_auto_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = dir.path().join("f.npy");
+    let none = [
+        ("FAULTLINE_ADAPTER", "no-such-adapter"),
+        ("FAULTLINE_REQUIRE_GPU", "0"),
+    ];
+    let args = ["eval", FIXTURE, "--size", "8", "--field", s(&field)];
+
+    let mut gpu = args.to_vec();
+    gpu.extend(["--backend", "gpu"]);
+    let out = faultline_env(&gpu, &none);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--backend gpu") && stderr.contains("no-such-adapter"),
+        "{stderr}"
+    );
+    assert!(!field.exists());
+
+    let out = faultline_env(&args, &none);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("evaluating on the CPU"), "{stderr}");
+    assert!(field.exists());
+    std::fs::remove_file(&field).unwrap();
+
+    let out = faultline_env(
+        &args,
+        &[
+            ("FAULTLINE_ADAPTER", "no-such-adapter"),
+            ("FAULTLINE_REQUIRE_GPU", "1"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FAULTLINE_REQUIRE_GPU=1"));
+    assert!(!field.exists());
+}
+
+#[test]
+fn export_writes_a_valid_self_contained_shader() {
+    let dir = tempfile::tempdir().unwrap();
+    let wgsl = dir.path().join("net.wgsl");
+    ok(&["export", FIXTURE, "--wgsl", s(&wgsl)]);
+    let source = std::fs::read_to_string(&wgsl).unwrap();
+    assert!(
+        source
+            .starts_with("// Faultline grid kernel for a 2-5-4-3 MLP (tanh, leaky_relu, softmax)")
+    );
+    let module = naga::front::wgsl::parse_str(&source).expect("parses");
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .expect("validates");
+    let line = fails(&["export", FIXTURE, "--wgsl", "/no/such/dir/x.wgsl"]);
+    assert!(line.contains("does not exist"), "{line}");
+}
+
+/// z0 = x, z1 = y on [0, 1]^2: class 1 (y > x) fills the upper-left triangle of a y-up map.
+fn diagonal_model(dir: &Path) -> std::path::PathBuf {
+    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
+    let layer = Layer {
+        inputs: 2,
+        outputs: 2,
+        weight: vec![1.0, 0.0, 0.0, 1.0],
+        bias: vec![0.0, 0.0],
+        activation: Activation::Identity,
+    };
+    let metadata = ModelMetadata {
+        domain: Some(Domain::new([0.0, 1.0], [0.0, 1.0]).unwrap()),
+        ..Default::default()
+    };
+    let path = dir.join("diag.safetensors");
+    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
+    path
+}
+
+#[test]
+fn map_draws_classes_with_y_up_and_the_boundary_dark() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = diagonal_model(dir.path());
+    for backend in ["cpu", "auto"] {
+        let png = dir.path().join(format!("map-{backend}.png"));
+        ok(&[
+            "map",
+            s(&model),
+            "--size",
+            "64x48",
+            "--backend",
+            backend,
+            "--crossings",
+            "-o",
+            s(&png),
+        ]);
+        let img = image::open(&png).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (64, 48));
+        let c0 = faultline_render::class_colour(0);
+        let c1 = faultline_render::class_colour(1);
+        assert_eq!(img.get_pixel(2, 2).0, c1, "{backend}: top-left is y > x");
+        assert_eq!(
+            img.get_pixel(61, 45).0,
+            c0,
+            "{backend}: bottom-right is x > y"
+        );
+        let dark = img
+            .pixels()
+            .filter(|p| p.0 == faultline_render::map::BOUNDARY)
+            .count();
+        assert!(
+            (40..200).contains(&dark),
+            "{backend}: {dark} boundary pixels"
+        );
+    }
+    let png = dir.path().join("bad.png");
+    for (args, phrase) in [
+        (vec!["--size", "0"], "at least 1"),
+        (vec!["--size", "8", "--domain", "0,0,0,1"], "must increase"),
+    ] {
+        let mut full = vec!["map", s(&model)];
+        full.extend(&args);
+        full.extend(["-o", s(&png)]);
+        let line = fails(&full);
+        assert!(line.contains(phrase), "{line}");
+        assert!(!png.exists());
+    }
+}
