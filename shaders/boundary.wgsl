@@ -13,11 +13,7 @@ struct BoundaryParams {
     cols: u32,            // grid width W
     rows: u32,            // rows to mark in this band
     rows_available: u32,  // rows present in classes / signs: rows, or rows + 1
-    sign_words: u32,      // u32 words per cell of the sign mask (1 or 2)
     write_pairs: u32,     // 0: skip the pairs stores
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 // flags[cell] = class | DECISION | JUNCTION | CROSSING
@@ -33,6 +29,8 @@ const CROSSING: u32 = 0x40000u;
 @group(0) @binding(4) var<storage, read_write> pairs: array<u32>;
 
 override WORKGROUP_SIZE: u32 = 64u;
+// u32 words per cell of the sign mask; set per model when the pipeline is built.
+override SIGN_WORDS: u32 = 1u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -41,49 +39,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (c >= params.cols || r >= params.rows) {
         return;
     }
+    // Branch-free neighbours: a missing neighbour is the cell itself, which never differs.
     let cell = r * params.cols + c;
     let has_right = c + 1u < params.cols;
     let has_up = r + 1u < params.rows_available;
+    let right = select(cell, cell + 1u, has_right);
+    let up = select(cell, cell + params.cols, has_up);
+    let diag = select(cell, cell + params.cols + 1u, has_right && has_up);
 
     let k = classes[cell];
-    var decision = false;
-    // Distinct classes of the 2x2 block, counted against the ones seen before.
-    var distinct = 1u;
-    var k_right = k;
-    var k_up = k;
-    if (has_right) {
-        k_right = classes[cell + 1u];
-        decision = decision || k_right != k;
-        distinct += select(0u, 1u, k_right != k);
-    }
-    if (has_up) {
-        k_up = classes[cell + params.cols];
-        decision = decision || k_up != k;
-        distinct += select(0u, 1u, k_up != k && k_up != k_right);
-    }
-    if (has_right && has_up) {
-        let k_diag = classes[cell + params.cols + 1u];
-        distinct += select(0u, 1u, k_diag != k && k_diag != k_right && k_diag != k_up);
-    }
+    let k_right = classes[right];
+    let k_up = classes[up];
+    let k_diag = classes[diag];
+    let decision = k_right != k || k_up != k;
+    // Distinct classes of the 2x2 block, each counted against the ones before it.
+    let distinct = 1u
+        + select(0u, 1u, k_right != k)
+        + select(0u, 1u, k_up != k && k_up != k_right)
+        + select(0u, 1u, k_diag != k && k_diag != k_right && k_diag != k_up);
 
-    var crossing = false;
-    for (var w = 0u; w < params.sign_words; w++) {
-        let s = signs[cell * params.sign_words + w];
-        var p = 0u;
-        if (has_right) {
-            p |= s ^ signs[(cell + 1u) * params.sign_words + w];
-        }
-        if (has_up) {
-            p |= s ^ signs[(cell + params.cols) * params.sign_words + w];
-        }
-        crossing = crossing || p != 0u;
+    var any = 0u;
+    for (var w = 0u; w < SIGN_WORDS; w++) {
+        let s = signs[cell * SIGN_WORDS + w];
+        let p = (s ^ signs[right * SIGN_WORDS + w]) | (s ^ signs[up * SIGN_WORDS + w]);
+        any |= p;
         if (params.write_pairs != 0u) {
-            pairs[cell * params.sign_words + w] = p;
+            pairs[cell * SIGN_WORDS + w] = p;
         }
     }
 
     flags[cell] = (k & CLASS_MASK)
         | select(0u, DECISION, decision)
         | select(0u, JUNCTION, distinct >= 3u)
-        | select(0u, CROSSING, crossing);
+        | select(0u, CROSSING, any != 0u);
 }

@@ -10,9 +10,10 @@
 //   const SIGN_WORDS: u32;          // u32 words per cell of the pair sign mask (1 or 2)
 //   fn evaluate(x: V, y: V, cell: u32, lanes: u32)
 //       computes the outputs of LANES points and stores, for lane l < lanes at cell + l:
-//       field[(cell + l) * CHANNELS + k] (when params.write_field != 0), the argmax in
-//       classes[cell + l] (lowest index wins ties), and the signs of z_i - z_j > 0 as bits
-//       in signs[(cell + l) * SIGN_WORDS ..] (pair (i, j) numbered lexicographically).
+//       field[(cell + l) * CHANNELS + k] (when params.write_field != 0), and (when
+//       params.write_classes != 0) the argmax in classes[cell + l] (lowest index wins
+//       ties) and the signs of z_i - z_j > 0 as bits in signs[(cell + l) * SIGN_WORDS ..]
+//       (pair (i, j) numbered lexicographically).
 //
 // Sample (r, c) sits at x = x0 + dx * c, y = y0 + dy * r, computed from the global column
 // and row so that every tiling gives the same bits.
@@ -26,7 +27,7 @@ struct GridParams {
     tile_cols: u32,      // columns in this tile
     tile_rows: u32,      // rows in this tile
     write_field: u32,    // 0: skip the field stores (only classes and signs are wanted)
-    _pad0: u32,
+    write_classes: u32,  // 0: skip the classes and signs stores (only the field is wanted)
     _pad1: u32,
     _pad2: u32,
 }

@@ -29,6 +29,8 @@ pub enum Command {
     Map(MapArgs),
     /// Write the generated WGSL compute shader of a model.
     Export(ExportArgs),
+    /// Measure grid evaluation speed on each backend.
+    Bench(BenchArgs),
 }
 
 /// `faultline train`.
@@ -155,4 +157,24 @@ pub struct ExportArgs {
     /// Where to write the shader.
     #[arg(long)]
     pub wgsl: PathBuf,
+}
+
+/// `faultline bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A model file (default: the paper's 2-3-3 sigmoid net and a 2-64-64-10 relu net).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Grid side N (an N x N grid).
+    #[arg(long, default_value = "2048", allow_hyphen_values = true)]
+    pub size: String,
+    /// Backends, comma separated: all, gpu, cpu, cpu-reference, cpu-burn.
+    #[arg(long, default_value = "all")]
+    pub backend: String,
+    /// Timed repeats per measurement (the median is reported), after one warm-up.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -50,6 +50,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             pipeline_seconds = evaluator.pipeline_seconds;
             let request = EvalRequest {
                 field: args.field.is_some(),
+                flags: true,
                 pairs: args.pairs.is_some(),
                 max_band_rows: None,
             };

@@ -40,7 +40,10 @@ pub fn run(args: MapArgs) -> Result<()> {
     let flags = match &engine {
         Engine::Gpu(ctx) => {
             let evaluator = GridEvaluator::new(ctx, &model, KernelOptions::default())?;
-            let request = EvalRequest::default();
+            let request = EvalRequest {
+                flags: true,
+                ..EvalRequest::default()
+            };
             let (out, _) = evaluator.evaluate_with_progress(&grid, &request, &mut |rows| {
                 bar.set_position(rows as u64)
             })?;

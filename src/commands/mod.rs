@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod backend;
+mod bench;
 mod eval;
 mod export;
 mod grid_args;
@@ -20,5 +21,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Map(args) => map::run(args),
         Command::Export(args) => export::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

@@ -21,8 +21,10 @@ pub struct GridParams {
     pub tile_rows: u32,
     /// 0 skips the field stores.
     pub write_field: u32,
+    /// 0 skips the classes and signs stores.
+    pub write_classes: u32,
     /// Padding to 16-byte alignment.
-    pub _pad: [u32; 3],
+    pub _pad: [u32; 2],
 }
 
 /// Per-band parameters of the boundary pass.
@@ -36,13 +38,9 @@ pub struct BoundaryParams {
     pub rows: u32,
     /// Rows present in the classes and signs buffers (rows, or rows + 1).
     pub rows_available: u32,
-    /// u32 words per cell of the sign mask.
-    pub sign_words: u32,
     /// 0 skips the pairs stores.
     pub write_pairs: u32,
-    /// Padding to 16-byte alignment.
-    pub _pad: [u32; 3],
 }
 
 const _: () = assert!(std::mem::size_of::<GridParams>() == 48);
-const _: () = assert!(std::mem::size_of::<BoundaryParams>() == 32);
+const _: () = assert!(std::mem::size_of::<BoundaryParams>() == 16);

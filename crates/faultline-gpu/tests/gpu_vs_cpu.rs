@@ -5,7 +5,7 @@
 
 use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator, GridOutput, gpu_required};
 use faultline_model::arrays::{Field, junctions};
-use faultline_model::{Activation, Domain, GridSpec, Layer, Mlp, ModelMetadata, pair_index};
+use faultline_model::{Activation, Domain, GridSpec, Mlp, pair_index};
 use faultline_shader::{Form, KernelOptions};
 
 fn context() -> Option<GpuContext> {
@@ -22,31 +22,9 @@ fn context() -> Option<GpuContext> {
     }
 }
 
-/// A deterministic pseudo-random net.
+/// A deterministic pseudo-random net (weights scaled by `sqrt(in)`).
 fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64, scale: f32) -> Mlp {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    };
-    let layers = widths
-        .windows(2)
-        .enumerate()
-        .map(|(k, w)| Layer {
-            inputs: w[0],
-            outputs: w[1],
-            weight: (0..w[0] * w[1]).map(|_| next() * scale).collect(),
-            bias: (0..w[1]).map(|_| next() * scale * 0.5).collect(),
-            activation: if k + 2 == widths.len() {
-                output
-            } else {
-                hidden
-            },
-        })
-        .collect();
-    Mlp::new(layers, ModelMetadata::default()).unwrap()
+    faultline_model::random::random_mlp(widths, hidden, output, seed, scale)
 }
 
 fn grid(w: usize, h: usize) -> GridSpec {
@@ -55,6 +33,7 @@ fn grid(w: usize, h: usize) -> GridSpec {
 
 const ALL: EvalRequest = EvalRequest {
     field: true,
+    flags: true,
     pairs: true,
     max_band_rows: None,
 };
@@ -229,6 +208,7 @@ fn tiled_runs_equal_untiled_bit_for_bit() {
             &g,
             &EvalRequest {
                 field: false,
+                flags: true,
                 pairs: false,
                 max_band_rows: Some(5),
             },

@@ -290,6 +290,14 @@ pub fn write_atomically(
         w.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
+    // Temporary files are created 0600; the result should be readable like any other file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
+    }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }

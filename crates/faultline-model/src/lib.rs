@@ -17,6 +17,7 @@ pub mod io;
 pub mod metadata;
 pub mod mlp;
 pub mod npy;
+pub mod random;
 
 pub use activation::Activation;
 pub use arrays::{Field, PairMask, pair_count, pair_index};

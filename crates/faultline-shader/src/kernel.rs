@@ -179,7 +179,7 @@ pub fn export_source(mlp: &Mlp, kernel: &GridKernel) -> String {
     );
     let _ = writeln!(
         h,
-        "//       col_offset, row_offset, tile_cols, tile_rows, write_field: u32, 3 x u32 padding }}"
+        "//       col_offset, row_offset, tile_cols, tile_rows, write_field, write_classes: u32, 2 x u32 padding }}"
     );
     let _ = writeln!(
         h,

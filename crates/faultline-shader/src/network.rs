@@ -387,16 +387,20 @@ fn stores(channels: usize, lanes: u32, z: &dyn Fn(usize) -> Expr) -> Vec<Stmt> {
             Expr::name("params.write_field").bin(BinOp::Gt, Expr::U32(0)),
             field,
         ));
-        lane_body.push(Stmt::Assign(
+        let mut boundary_inputs = vec![Stmt::Assign(
             Expr::name("classes").index(i()),
             lane_of(Expr::name("winner"), lanes, l),
-        ));
+        )];
         for w in 0..words {
-            lane_body.push(Stmt::Assign(
+            boundary_inputs.push(Stmt::Assign(
                 Expr::name("signs").index(i().times(Expr::U32(words)).plus(Expr::U32(w))),
                 lane_of(Expr::name(format!("s{w}")), lanes, l),
             ));
         }
+        lane_body.push(Stmt::If(
+            Expr::name("params.write_classes").bin(BinOp::Gt, Expr::U32(0)),
+            boundary_inputs,
+        ));
         if l == 0 {
             body.extend(lane_body);
         } else {

@@ -1,36 +1,12 @@
 //! Every shader this crate produces or ships is parsed and validated by naga.
 
-use faultline_model::{Activation, Layer, Mlp, ModelMetadata};
+use faultline_model::{Activation, Mlp};
 use faultline_shader::wgsl::Expr;
 use faultline_shader::{BOUNDARY_WGSL, Form, KernelOptions, export_source, grid_kernel};
 
 /// A deterministic pseudo-random net with the given widths and activations.
 fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64) -> Mlp {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
-    };
-    let layers = widths
-        .windows(2)
-        .enumerate()
-        .map(|(k, w)| Layer {
-            inputs: w[0],
-            outputs: w[1],
-            weight: (0..w[0] * w[1]).map(|_| next()).collect(),
-            bias: (0..w[1]).map(|_| next() * 0.5).collect(),
-            activation: if k + 2 == widths.len() {
-                output
-            } else {
-                hidden
-            },
-        })
-        .collect();
-    Mlp::new(layers, ModelMetadata::default()).unwrap()
+    faultline_model::random::random_mlp(widths, hidden, output, seed, 1.0)
 }
 
 fn validate(source: &str, what: &str) {

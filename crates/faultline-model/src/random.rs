@@ -1,0 +1,42 @@
+//! Seeded pseudo-random networks for tests and benchmarks (no `rand` dependency: the
+//! generator is a plain xorshift, so the same seed gives the same net everywhere).
+
+use crate::{Activation, Layer, Mlp, ModelMetadata};
+
+/// An MLP with the given widths (`[inputs, hidden.., outputs]`), `hidden` activations on
+/// the hidden layers and `output` on the last, weights uniform in `+-scale / sqrt(in)` and
+/// biases in `+-scale / 2`.
+pub fn random_mlp(
+    widths: &[usize],
+    hidden: Activation,
+    output: Activation,
+    seed: u64,
+    scale: f32,
+) -> Mlp {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let layers = widths
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            let bound = scale / (w[0] as f32).sqrt();
+            Layer {
+                inputs: w[0],
+                outputs: w[1],
+                weight: (0..w[0] * w[1]).map(|_| next() * bound).collect(),
+                bias: (0..w[1]).map(|_| next() * scale * 0.5).collect(),
+                activation: if k + 2 == widths.len() {
+                    output
+                } else {
+                    hidden
+                },
+            }
+        })
+        .collect();
+    Mlp::new(layers, ModelMetadata::default()).expect("random nets are valid")
+}

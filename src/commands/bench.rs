@@ -1,0 +1,297 @@
+//! `faultline bench`: grid evaluation speed per backend, measured side by side.
+//!
+//! Each measurement runs once to warm up, then `--repeats` times; the median is reported.
+//! "End to end" means the field `[H, W, C]` is in host memory; "compute" leaves it where
+//! it was computed (on the GPU for `gpu`, as the viewer uses it).
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+
+use super::grid_args::check_memory;
+use crate::cli::BenchArgs;
+use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator};
+use faultline_model::arrays::Field;
+use faultline_model::random::random_mlp;
+use faultline_model::{Activation, Domain, GridSpec, Mlp};
+use faultline_shader::KernelOptions;
+
+const BACKENDS: [&str; 3] = ["gpu", "cpu-reference", "cpu"];
+
+/// One row of the report.
+struct Measurement {
+    backend: String,
+    model: String,
+    size: usize,
+    /// Median seconds end to end.
+    seconds: f64,
+    /// Median seconds with results left in place.
+    compute_seconds: f64,
+    pipeline_seconds: f64,
+    /// Median seconds of the GPU evaluation with the boundary pass added (gpu only).
+    boundary_seconds: Option<f64>,
+    flops_per_point: f64,
+}
+
+impl Measurement {
+    fn points(&self) -> f64 {
+        (self.size * self.size) as f64
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "backend": self.backend,
+            "model": self.model,
+            "size": self.size,
+            "points_per_second": self.points() / self.seconds,
+            "compute_points_per_second": self.points() / self.compute_seconds,
+            "gflops": self.points() / self.compute_seconds * self.flops_per_point / 1e9,
+            "seconds": self.seconds,
+            "pipeline_seconds": self.pipeline_seconds,
+            "boundary_overhead": self.boundary_seconds.map(|s| s / self.compute_seconds - 1.0),
+            "flops_per_point": self.flops_per_point,
+        })
+    }
+}
+
+/// Counted operations per point: 2 per multiply-add, 1 per activation element (softmax 3
+/// per element), as explained in BENCHMARKS.md.
+pub fn flops_per_point(mlp: &Mlp) -> f64 {
+    mlp.layers()
+        .iter()
+        .map(|l| {
+            let act = match l.activation {
+                Activation::Identity => 0.0,
+                Activation::Softmax => 3.0,
+                _ => 1.0,
+            };
+            2.0 * (l.inputs * l.outputs) as f64 + act * l.outputs as f64
+        })
+        .sum()
+}
+
+/// The built-in benchmark networks: the paper's 2-3-3 sigmoid net on pixel values and a
+/// 2-64-64-10 relu net, both with seeded weights.
+fn builtin_models() -> Vec<(String, Mlp, Domain)> {
+    let pixels = Domain::new([0.0, 255.0], [0.0, 255.0]).expect("valid");
+    let unit = Domain::new([-1.0, 1.0], [-1.0, 1.0]).expect("valid");
+    let seed = random_mlp(
+        &[2, 3, 3],
+        Activation::Sigmoid,
+        Activation::Sigmoid,
+        7,
+        0.05,
+    );
+    let wide = random_mlp(
+        &[2, 64, 64, 10],
+        Activation::Relu,
+        Activation::Identity,
+        7,
+        2.0,
+    );
+    vec![
+        ("2-3-3 sigmoid".into(), seed, pixels),
+        ("2-64-64-10 relu".into(), wide, unit),
+    ]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs `f` once to warm up and `repeats` times timed; the median seconds.
+fn time(repeats: usize, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
+    f()?;
+    let runs = (0..repeats).map(|_| f()).collect::<Result<Vec<f64>>>()?;
+    Ok(median(runs))
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let size: usize = match faultline_model::grid::parse_size(&args.size).context("--size")? {
+        (w, h) if w == h => w,
+        _ => bail!("--size: bench takes one side N for an N x N grid"),
+    };
+    if args.repeats == 0 {
+        bail!("--repeats must be at least 1");
+    }
+    let mut backends: Vec<&str> = Vec::new();
+    for b in args.backend.split(',').map(str::trim) {
+        match b {
+            "all" => backends.extend(BACKENDS),
+            b if BACKENDS.contains(&b) => {
+                backends.push(BACKENDS[BACKENDS.iter().position(|x| *x == b).expect("listed")])
+            }
+            other => bail!(
+                "--backend '{other}': expected all or a comma list of {}",
+                BACKENDS.join(", ")
+            ),
+        }
+    }
+    backends.dedup();
+    let models = match &args.model {
+        Some(path) => {
+            let mlp = faultline_model::io::load(path)?;
+            let domain = mlp
+                .metadata
+                .domain
+                .unwrap_or(Domain::new([-1.0, 1.0], [-1.0, 1.0])?);
+            vec![(model_label(path, &mlp), mlp, domain)]
+        }
+        None => builtin_models(),
+    };
+    for (_, mlp, domain) in &models {
+        let grid = GridSpec::new(*domain, size, size)?;
+        check_memory(&grid, 4.0 * mlp.outputs() as f64 * 2.0 + 8.0)?;
+    }
+
+    let mut notes = Vec::new();
+    let gpu = if backends.contains(&"gpu") {
+        match GpuContext::new() {
+            Ok(ctx) => Some(ctx),
+            Err(e) => {
+                notes.push(format!("gpu skipped: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut results = Vec::new();
+    for (label, mlp, domain) in &models {
+        let grid = GridSpec::new(*domain, size, size)?;
+        for &backend in &backends {
+            let m = match backend {
+                "gpu" => match &gpu {
+                    Some(ctx) => bench_gpu(ctx, mlp, &grid, args.repeats)?,
+                    None => continue,
+                },
+                "cpu-reference" => {
+                    let s = time(args.repeats, || {
+                        let t = Instant::now();
+                        std::hint::black_box(Field::reference(mlp, &grid)?);
+                        Ok(t.elapsed().as_secs_f64())
+                    })?;
+                    Measurement {
+                        backend: backend.into(),
+                        model: String::new(),
+                        size,
+                        seconds: s,
+                        compute_seconds: s,
+                        pipeline_seconds: 0.0,
+                        boundary_seconds: None,
+                        flops_per_point: 0.0,
+                    }
+                }
+                _ => {
+                    notes.push(format!("{backend} skipped: not in this build yet"));
+                    continue;
+                }
+            };
+            results.push(Measurement {
+                model: label.clone(),
+                flops_per_point: flops_per_point(mlp),
+                ..m
+            });
+        }
+    }
+    notes.dedup();
+
+    if args.json {
+        let adapter = gpu.as_ref().map(|ctx| {
+            json!({
+                "name": ctx.adapter_info.name,
+                "backend": format!("{:?}", ctx.adapter_info.backend),
+                "device_type": format!("{:?}", ctx.adapter_info.device_type),
+                "driver": ctx.adapter_info.driver,
+                "driver_info": ctx.adapter_info.driver_info,
+            })
+        });
+        let report = json!({
+            "adapter": adapter,
+            "cpu_threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "results": results.iter().map(Measurement::to_json).collect::<Vec<_>>(),
+            "notes": notes,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    if let Some(ctx) = &gpu {
+        println!("adapter: {}", ctx.describe());
+    }
+    println!(
+        "{:<18} {:<14} {:>6} {:>14} {:>14} {:>9} {:>10} {:>10}",
+        "model", "backend", "size", "end-to-end/s", "compute/s", "GFLOP/s", "seconds", "pipeline"
+    );
+    for m in &results {
+        let j = m.to_json();
+        println!(
+            "{:<18} {:<14} {:>6} {:>12.2} M {:>12.2} M {:>9.2} {:>10.4} {:>10.4}",
+            m.model,
+            m.backend,
+            m.size,
+            j["points_per_second"].as_f64().unwrap_or(0.0) / 1e6,
+            j["compute_points_per_second"].as_f64().unwrap_or(0.0) / 1e6,
+            j["gflops"].as_f64().unwrap_or(0.0),
+            m.seconds,
+            m.pipeline_seconds
+        );
+        if let Some(o) = j["boundary_overhead"].as_f64() {
+            println!(
+                "{:<18} {:<14} boundary pass adds {:.1} % to compute",
+                "",
+                "",
+                o * 100.0
+            );
+        }
+    }
+    for n in notes {
+        println!("note: {n}");
+    }
+    Ok(())
+}
+
+fn model_label(path: &Path, mlp: &Mlp) -> String {
+    format!(
+        "{} ({})",
+        mlp.architecture(),
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    )
+}
+
+fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Result<Measurement> {
+    let evaluator = GridEvaluator::new(ctx, mlp, KernelOptions::default())?;
+    let field_only = EvalRequest {
+        field: true,
+        ..EvalRequest::default()
+    };
+    let with_boundaries = EvalRequest {
+        flags: true,
+        ..field_only
+    };
+    let seconds = time(repeats, || {
+        let t = Instant::now();
+        std::hint::black_box(evaluator.evaluate(grid, &field_only)?);
+        Ok(t.elapsed().as_secs_f64())
+    })?;
+    let compute = time(repeats, || {
+        Ok(evaluator.evaluate_on_gpu(grid, &field_only)?.seconds)
+    })?;
+    let boundaries = time(repeats, || {
+        Ok(evaluator.evaluate_on_gpu(grid, &with_boundaries)?.seconds)
+    })?;
+    Ok(Measurement {
+        backend: "gpu".into(),
+        model: String::new(),
+        size: grid.width,
+        seconds,
+        compute_seconds: compute,
+        pipeline_seconds: evaluator.pipeline_seconds,
+        boundary_seconds: Some(boundaries),
+        flops_per_point: 0.0,
+    })
+}
