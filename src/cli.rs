@@ -177,4 +177,8 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the benchmarked networks as model files into this folder (for
+    /// scripts/baseline.py).
+    #[arg(long)]
+    pub save_models: Option<PathBuf>,
 }

@@ -3,13 +3,14 @@
 use anyhow::{Result, bail};
 
 use crate::cli::Backend;
+use faultline_cpu::CpuEvaluator;
 use faultline_gpu::{GpuContext, gpu_required};
 
 /// The engine a command runs on.
 pub enum Engine {
     /// A GPU device (hardware or lavapipe).
     Gpu(Box<GpuContext>),
-    /// The CPU reference.
+    /// The native CPU evaluator on all cores.
     Cpu,
 }
 
@@ -18,13 +19,21 @@ impl Engine {
     pub fn describe(&self) -> String {
         match self {
             Engine::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
-            Engine::Cpu => "cpu (reference)".into(),
+            Engine::Cpu => format!("cpu: native, {} threads", rayon_threads()),
         }
     }
 }
 
-/// Opens the engine `backend` asks for. `auto` falls back to the CPU with a one-line
-/// notice when there is no adapter, unless FAULTLINE_REQUIRE_GPU=1.
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Opens the engine `backend` asks for.
+///
+/// `auto` takes a hardware GPU when there is one. A software adapter (lavapipe) runs on
+/// the same CPU cores as the native evaluator and measured slower than it (BENCHMARKS.md),
+/// so `auto` takes the native CPU path then, and also when there is no adapter at all
+/// (with a one-line notice), unless FAULTLINE_REQUIRE_GPU=1 asks for a GPU.
 pub fn choose(backend: Backend) -> Result<Engine> {
     match backend {
         Backend::Cpu => Ok(Engine::Cpu),
@@ -33,7 +42,8 @@ pub fn choose(backend: Backend) -> Result<Engine> {
             Err(e) => bail!("--backend gpu: {e}"),
         },
         Backend::Auto => match GpuContext::new() {
-            Ok(ctx) => Ok(Engine::Gpu(Box::new(ctx))),
+            Ok(ctx) if gpu_required() || !ctx.is_software() => Ok(Engine::Gpu(Box::new(ctx))),
+            Ok(_) => Ok(Engine::Cpu),
             Err(e) if gpu_required() => bail!("FAULTLINE_REQUIRE_GPU=1: {e}"),
             Err(e) => {
                 eprintln!("note: {e}; evaluating on the CPU");
@@ -41,4 +51,9 @@ pub fn choose(backend: Backend) -> Result<Engine> {
             }
         },
     }
+}
+
+/// Builds the native evaluator for `mlp`.
+pub fn cpu_evaluator(mlp: &faultline_model::Mlp) -> Result<CpuEvaluator> {
+    Ok(CpuEvaluator::new(mlp)?)
 }

@@ -12,13 +12,14 @@ use serde_json::json;
 
 use super::grid_args::check_memory;
 use crate::cli::BenchArgs;
+use faultline_cpu::CpuEvaluator;
 use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator};
 use faultline_model::arrays::Field;
 use faultline_model::random::random_mlp;
 use faultline_model::{Activation, Domain, GridSpec, Mlp};
 use faultline_shader::KernelOptions;
 
-const BACKENDS: [&str; 3] = ["gpu", "cpu-reference", "cpu"];
+const BACKENDS: [&str; 4] = ["gpu", "cpu", "cpu-burn", "cpu-reference"];
 
 /// One row of the report.
 struct Measurement {
@@ -146,6 +147,19 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let grid = GridSpec::new(*domain, size, size)?;
         check_memory(&grid, 4.0 * mlp.outputs() as f64 * 2.0 + 8.0)?;
     }
+    if let Some(dir) = &args.save_models {
+        if !dir.is_dir() {
+            bail!("--save-models {}: not a folder", dir.display());
+        }
+        for (label, mlp, domain) in &models {
+            let mut mlp = mlp.clone();
+            mlp.metadata.domain = Some(*domain);
+            let name = label.replace(' ', "-").replace(['(', ')'], "");
+            let path = dir.join(format!("{name}.safetensors"));
+            faultline_model::io::save(&mlp, &path)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
 
     let mut notes = Vec::new();
     let gpu = if backends.contains(&"gpu") {
@@ -168,22 +182,45 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     Some(ctx) => bench_gpu(ctx, mlp, &grid, args.repeats)?,
                     None => continue,
                 },
-                "cpu-reference" => {
-                    let s = time(args.repeats, || {
+                "cpu-reference" => host_measurement(
+                    backend,
+                    size,
+                    0.0,
+                    time(args.repeats, || {
                         let t = Instant::now();
                         std::hint::black_box(Field::reference(mlp, &grid)?);
                         Ok(t.elapsed().as_secs_f64())
-                    })?;
-                    Measurement {
-                        backend: backend.into(),
-                        model: String::new(),
+                    })?,
+                ),
+                "cpu-burn" => {
+                    let t = Instant::now();
+                    let model = faultline_train::inference::BurnModel::new(mlp);
+                    let setup = t.elapsed().as_secs_f64();
+                    host_measurement(
+                        backend,
                         size,
-                        seconds: s,
-                        compute_seconds: s,
-                        pipeline_seconds: 0.0,
-                        boundary_seconds: None,
-                        flops_per_point: 0.0,
-                    }
+                        setup,
+                        time(args.repeats, || {
+                            let t = Instant::now();
+                            std::hint::black_box(model.field(&grid));
+                            Ok(t.elapsed().as_secs_f64())
+                        })?,
+                    )
+                }
+                "cpu" => {
+                    let t = Instant::now();
+                    let evaluator = CpuEvaluator::new(mlp)?;
+                    let setup = t.elapsed().as_secs_f64();
+                    host_measurement(
+                        backend,
+                        size,
+                        setup,
+                        time(args.repeats, || {
+                            let t = Instant::now();
+                            std::hint::black_box(evaluator.field(&grid));
+                            Ok(t.elapsed().as_secs_f64())
+                        })?,
+                    )
                 }
                 _ => {
                     notes.push(format!("{backend} skipped: not in this build yet"));
@@ -251,6 +288,21 @@ pub fn run(args: BenchArgs) -> Result<()> {
         println!("note: {n}");
     }
     Ok(())
+}
+
+/// A measurement of a host backend: its results are in host memory, so end to end and
+/// compute are the same time.
+fn host_measurement(backend: &str, size: usize, setup: f64, seconds: f64) -> Measurement {
+    Measurement {
+        backend: backend.into(),
+        model: String::new(),
+        size,
+        seconds,
+        compute_seconds: seconds,
+        pipeline_seconds: setup,
+        boundary_seconds: None,
+        flops_per_point: 0.0,
+    }
 }
 
 fn model_label(path: &Path, mlp: &Mlp) -> String {

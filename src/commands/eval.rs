@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::backend::{Engine, choose};
+use super::backend::{Engine, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::EvalArgs;
 use crate::output::check_writable;
@@ -68,7 +68,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             }
         }
         Engine::Cpu => {
-            let field = Field::reference(&model, &grid)?;
+            let field = cpu_evaluator(&model)?.field(&grid);
             Arrays {
                 classes: field.classes(),
                 decision: field.decision(),

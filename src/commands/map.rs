@@ -6,12 +6,12 @@ use anyhow::{Context, Result};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::backend::{Engine, choose};
+use super::backend::{Engine, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::MapArgs;
 use crate::output::check_writable;
 use faultline_gpu::{CROSSING, DECISION, EvalRequest, GridEvaluator, JUNCTION};
-use faultline_model::arrays::{Field, junctions};
+use faultline_model::arrays::junctions;
 use faultline_model::{GridSpec, Mlp};
 use faultline_render::{MapStyle, compose_map};
 use faultline_shader::KernelOptions;
@@ -99,15 +99,16 @@ pub fn run(args: MapArgs) -> Result<()> {
     Ok(())
 }
 
-/// The per-cell flags from the CPU reference, band by band (each band evaluates one extra
+/// The per-cell flags from the native CPU evaluator, band by band (each band evaluates one extra
 /// row: the upper neighbours of its last row).
 fn cpu_flags(model: &Mlp, grid: &GridSpec, progress: &mut dyn FnMut(usize)) -> Result<Vec<u32>> {
     let (w, h) = (grid.width, grid.height);
+    let evaluator = cpu_evaluator(model)?;
     let mut flags = Vec::with_capacity(w * h);
     let mut r0 = 0;
     while r0 < h {
         let rows = CPU_BAND_ROWS.min(h - r0);
-        let band = Field::reference_rows(model, grid, r0..(r0 + rows + 1).min(h))?;
+        let band = evaluator.field_rows(grid, r0..(r0 + rows + 1).min(h));
         let classes = band.classes();
         let decision = band.decision();
         let junction = junctions(&classes, w, band.height);

@@ -8,6 +8,7 @@
 pub mod csv_data;
 pub mod dataset;
 pub mod error;
+pub mod inference;
 pub mod network;
 pub mod trainer;
 
