@@ -31,6 +31,12 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure grid evaluation speed on each backend.
     Bench(BenchArgs),
+    /// Render the lit 3-D landscape offscreen to a PNG (no display needed).
+    Render(RenderArgs),
+    /// Open the landscape in a window and fly through it.
+    View(ViewArgs),
+    /// Train the paper's network on S1 and show it (PNGs when there is no display).
+    Demo(DemoArgs),
 }
 
 /// `faultline train`.
@@ -181,4 +187,75 @@ pub struct BenchArgs {
     /// scripts/baseline.py).
     #[arg(long)]
     pub save_models: Option<PathBuf>,
+}
+
+/// The landscape options shared by `render` and `view`.
+#[derive(Debug, Clone, Args)]
+pub struct LandscapeArgs {
+    /// Surfaces: all (every class, see-through), envelope (the winner), or class:K.
+    #[arg(long, default_value = "all")]
+    pub mode: String,
+    /// Grid samples per side of each surface.
+    #[arg(long, default_value_t = 256)]
+    pub resolution: usize,
+    /// Height of the tallest output above the floor (the floor is 2 units wide).
+    #[arg(long, default_value_t = 0.8)]
+    pub height_scale: f32,
+    /// Camera as YAW,PITCH,DISTANCE: degrees around and above the landscape's centre, and
+    /// distance from it.
+    #[arg(long, allow_hyphen_values = true)]
+    pub camera: Option<String>,
+    /// x0,x1,y0,y1 (default: the model's domain).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    /// Do not draw the pairwise crossings that don't change the winner.
+    #[arg(long)]
+    pub no_crossings: bool,
+}
+
+/// `faultline render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1280)]
+    pub width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 720)]
+    pub height: u32,
+    /// Where to write the PNG.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// What to draw and from where.
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+}
+
+/// `faultline view`.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Draw this many frames, then exit.
+    #[arg(long)]
+    pub frames: Option<u64>,
+    /// Save the last frame here (with --frames), or where F12 saves.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// What to draw and from where.
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+}
+
+/// `faultline demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to put the trained model and images (default: a faultline-demo folder in the
+    /// system's temporary directory).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// With a display: draw this many frames, then exit.
+    #[arg(long)]
+    pub frames: Option<u64>,
 }

@@ -2,12 +2,16 @@
 
 mod backend;
 mod bench;
+mod demo;
 mod eval;
 mod export;
 mod grid_args;
 mod inspect;
+mod landscape;
 mod map;
+mod render;
 mod train;
+mod view;
 
 use anyhow::Result;
 
@@ -22,5 +26,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Map(args) => map::run(args),
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Render(args) => render::run(args),
+        Command::View(args) => view::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

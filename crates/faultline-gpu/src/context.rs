@@ -17,6 +17,10 @@ pub fn gpu_required() -> bool {
 
 /// A device and queue on the chosen adapter, with the adapter's own limits.
 pub struct GpuContext {
+    /// The instance the adapter came from (windows create their surfaces from it).
+    pub instance: wgpu::Instance,
+    /// The adapter (windows ask it which surface formats it can present).
+    pub adapter: wgpu::Adapter,
     /// The device.
     pub device: wgpu::Device,
     /// Its queue.
@@ -51,10 +55,16 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
 }
 
 impl GpuContext {
-    /// Opens the best adapter, or the one `FAULTLINE_ADAPTER` names.
+    /// Opens the best adapter, or the one `FAULTLINE_ADAPTER` names, with no display.
     pub fn new() -> Result<GpuContext, GpuError> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        GpuContext::with_instance(wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_without_display_handle_from_env(),
+        ))
+    }
+
+    /// Like [`GpuContext::new`] on a given instance (one made with a display handle, for
+    /// windows).
+    pub fn with_instance(instance: wgpu::Instance) -> Result<GpuContext, GpuError> {
         let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
         let wanted = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
         if let Some(wanted) = &wanted {
@@ -103,9 +113,11 @@ impl GpuContext {
             sink.lock().expect("error sink").push(e.to_string());
         }));
         Ok(GpuContext {
+            instance,
             device,
             queue,
             adapter_info: adapter.get_info(),
+            adapter,
             limits,
             errors,
         })

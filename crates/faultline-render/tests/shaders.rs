@@ -1,0 +1,14 @@
+//! The landscape shader parses and validates with naga (no adapter needed).
+
+#[test]
+fn landscape_wgsl_validates() {
+    let source = faultline_render::landscape::LANDSCAPE_WGSL;
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("parse error:\n{}", e.emit_to_string(source)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("invalid:\n{}", e.emit_to_string(source)));
+}

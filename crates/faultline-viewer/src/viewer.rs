@@ -1,0 +1,418 @@
+//! The winit application: window, surface, event handling, frame loop, screenshots.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use faultline_gpu::GpuContext;
+use faultline_model::{Domain, Mlp};
+use faultline_render::{Camera, LandscapeRenderer, Mode, Scene, ViewOptions, render_rgba};
+use winit::application::ApplicationHandler;
+use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, EventLoop};
+use winit::keyboard::{KeyCode, PhysicalKey};
+use winit::window::{Window, WindowId};
+
+use crate::ViewerError;
+use crate::controls::{CameraMode, Controls};
+
+/// The mesh is drawn with at most this many quads per side while the camera moves, so a
+/// software rasteriser stays interactive; the full mesh is drawn when it stops.
+const MOVING_QUADS_PER_SIDE: usize = 96;
+
+/// Writes a PNG from RGBA8 rows (path, pixels, width, height).
+pub type PngWriter = Box<dyn Fn(&std::path::Path, &[u8], u32, u32) -> Result<(), String>>;
+
+/// How the viewer starts.
+pub struct ViewerOptions {
+    /// The model.
+    pub model: Mlp,
+    /// A short name for the title bar.
+    pub name: String,
+    /// The input rectangle.
+    pub domain: Domain,
+    /// Grid samples per side.
+    pub resolution: usize,
+    /// The starting camera.
+    pub camera: Camera,
+    /// The starting view options.
+    pub view: ViewOptions,
+    /// Render this many frames, then exit (how tests drive the real window).
+    pub frames: Option<u64>,
+    /// Save the last frame here (with `frames`), or where F12 saves (else `faultline-N.png`).
+    pub screenshot: Option<PathBuf>,
+    /// Writes a PNG (RGBA8 rows, width, height) for screenshots.
+    pub save_png: PngWriter,
+}
+
+/// What happened in the window.
+#[derive(Debug, Clone, Default)]
+pub struct ViewerReport {
+    /// Frames drawn.
+    pub frames: u64,
+    /// Mean seconds per drawn frame.
+    pub mean_frame_seconds: f64,
+    /// Screenshots written.
+    pub screenshots: Vec<PathBuf>,
+    /// The adapter.
+    pub adapter: String,
+}
+
+struct Gpu {
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    renderer: LandscapeRenderer,
+}
+
+struct App {
+    options: ViewerOptions,
+    ctx: GpuContext,
+    scene: Scene,
+    gpu: Option<Gpu>,
+    camera: Camera,
+    view: ViewOptions,
+    controls: Controls,
+    last_frame: Instant,
+    report: ViewerReport,
+    frame_seconds: f64,
+    error: Option<String>,
+    screenshot_requested: bool,
+}
+
+/// Opens the window and runs until it is closed (or `frames` were drawn).
+pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
+    let event_loop = EventLoop::new().map_err(|e| ViewerError::NoDisplay(e.to_string()))?;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
+        Box::new(event_loop.owned_display_handle()),
+    ));
+    let ctx = GpuContext::with_instance(instance).map_err(|e| ViewerError::Other(e.to_string()))?;
+    let scene = Scene::new(&ctx, &options.model, options.domain, options.resolution)
+        .map_err(|e| ViewerError::Other(e.to_string()))?;
+    let mut app = App {
+        camera: options.camera,
+        view: options.view,
+        report: ViewerReport {
+            adapter: ctx.describe(),
+            ..Default::default()
+        },
+        options,
+        ctx,
+        scene,
+        gpu: None,
+        controls: Controls::default(),
+        last_frame: Instant::now(),
+        frame_seconds: 0.0,
+        error: None,
+        screenshot_requested: false,
+    };
+    event_loop
+        .run_app(&mut app)
+        .map_err(|e| ViewerError::Other(e.to_string()))?;
+    if let Some(e) = app.error {
+        return Err(ViewerError::Other(e));
+    }
+    app.report.mean_frame_seconds = app.frame_seconds / app.report.frames.max(1) as f64;
+    Ok(app.report)
+}
+
+impl App {
+    fn configure(&mut self) {
+        if let Some(gpu) = &mut self.gpu {
+            let size = gpu.window.inner_size();
+            if size.width == 0 || size.height == 0 {
+                return; // minimised: nothing to draw until it comes back
+            }
+            gpu.config.width = size.width;
+            gpu.config.height = size.height;
+            gpu.surface.configure(&self.ctx.device, &gpu.config);
+        }
+    }
+
+    fn title(&self) -> String {
+        let mode = match self.view.mode {
+            Mode::All => "all surfaces".to_string(),
+            Mode::Envelope => "envelope".to_string(),
+            Mode::Single(k) => self.options.model.class_names()[k].clone(),
+        };
+        let camera = match self.controls.mode {
+            CameraMode::Fly => "fly",
+            CameraMode::Orbit => "orbit",
+        };
+        format!(
+            "Faultline: {} ({}) | {mode} | {camera} | {}^2 | {:.0} ms/frame",
+            self.options.name,
+            self.options.model.architecture(),
+            self.scene.width,
+            1e3 * self.frame_seconds / self.report.frames.max(1) as f64
+        )
+    }
+
+    fn redraw(&mut self, event_loop: &ActiveEventLoop) {
+        let now = Instant::now();
+        let dt = (now - self.last_frame).as_secs_f32().min(0.2);
+        self.last_frame = now;
+        self.controls.update(&mut self.camera, dt);
+        let Some(gpu) = &mut self.gpu else { return };
+        if gpu.config.width == 0 || gpu.config.height == 0 {
+            return;
+        }
+        let frame = match gpu.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(frame)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.configure();
+                return;
+            }
+            _ => return, // timeout, occluded: try the next frame
+        };
+        let mut view = self.view;
+        if self.controls.moving() {
+            view.mesh_step = (self.scene.width / MOVING_QUADS_PER_SIDE).max(1) as u32;
+            view.fast = true;
+        }
+        let target = frame.texture.create_view(&Default::default());
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        let size = (gpu.config.width, gpu.config.height);
+        gpu.renderer.draw(
+            &self.ctx.device,
+            &self.ctx.queue,
+            &mut encoder,
+            &target,
+            size,
+            &self.scene,
+            &self.camera,
+            &view,
+        );
+        self.ctx.queue.submit([encoder.finish()]);
+        gpu.window.pre_present_notify();
+        self.ctx.queue.present(frame);
+        if let Err(e) = self.ctx.wait() {
+            self.error = Some(e.to_string());
+            event_loop.exit();
+            return;
+        }
+        self.frame_seconds += now.elapsed().as_secs_f64();
+        self.report.frames += 1;
+        if self.report.frames % 10 == 1 {
+            let title = self.title();
+            if let Some(gpu) = &self.gpu {
+                gpu.window.set_title(&title);
+            }
+        }
+        let done = self.options.frames.is_some_and(|n| self.report.frames >= n);
+        if self.screenshot_requested || (done && self.options.screenshot.is_some()) {
+            self.screenshot_requested = false;
+            if let Err(e) = self.screenshot(size) {
+                self.error = Some(e);
+                event_loop.exit();
+                return;
+            }
+        }
+        if done {
+            event_loop.exit();
+        }
+    }
+
+    /// Draws the current view offscreen at the window's size and writes a PNG.
+    fn screenshot(&mut self, (width, height): (u32, u32)) -> Result<(), String> {
+        let path = self.options.screenshot.clone().unwrap_or_else(|| {
+            PathBuf::from(format!(
+                "faultline-{}.png",
+                self.report.screenshots.len() + 1
+            ))
+        });
+        let mut renderer =
+            LandscapeRenderer::new(&self.ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
+        let pixels = render_rgba(
+            &self.ctx,
+            &mut renderer,
+            &self.scene,
+            (width, height),
+            &self.camera,
+            &self.view,
+        )
+        .map_err(|e| e.to_string())?;
+        (self.options.save_png)(&path, &pixels, width, height)?;
+        eprintln!("screenshot: {}", path.display());
+        self.report.screenshots.push(path);
+        Ok(())
+    }
+
+    fn key(&mut self, event_loop: &ActiveEventLoop, code: KeyCode) {
+        let classes = self.scene.channels;
+        match code {
+            KeyCode::Escape => event_loop.exit(),
+            KeyCode::KeyR => {
+                self.camera = self.options.camera;
+                self.controls.mode = CameraMode::Fly;
+            }
+            KeyCode::KeyO => {
+                self.controls.mode = match self.controls.mode {
+                    CameraMode::Fly => CameraMode::Orbit,
+                    CameraMode::Orbit => CameraMode::Fly,
+                }
+            }
+            KeyCode::KeyM => {
+                self.view.mode = match self.view.mode {
+                    Mode::All => Mode::Envelope,
+                    Mode::Envelope => Mode::Single(0),
+                    Mode::Single(k) if k + 1 < classes => Mode::Single(k + 1),
+                    Mode::Single(_) => Mode::All,
+                }
+            }
+            KeyCode::KeyB => self.view.decision = !self.view.decision,
+            KeyCode::KeyC => self.view.crossings = !self.view.crossings,
+            KeyCode::KeyJ => self.view.junctions = !self.view.junctions,
+            KeyCode::KeyG => self.view.floor = !self.view.floor,
+            KeyCode::Equal | KeyCode::NumpadAdd => self.view.height_scale *= 1.2,
+            KeyCode::Minus | KeyCode::NumpadSubtract => self.view.height_scale /= 1.2,
+            KeyCode::BracketLeft | KeyCode::BracketRight => {
+                let resolution = if code == KeyCode::BracketLeft {
+                    (self.scene.width / 2).max(16)
+                } else {
+                    (self.scene.width * 2).min(4096)
+                };
+                match Scene::new(
+                    &self.ctx,
+                    &self.options.model,
+                    self.options.domain,
+                    resolution,
+                ) {
+                    Ok(scene) => self.scene = scene,
+                    Err(e) => eprintln!("cannot re-evaluate at {resolution}^2: {e}"),
+                }
+            }
+            KeyCode::F12 | KeyCode::KeyP => self.screenshot_requested = true,
+            _ => {
+                let digits = [
+                    KeyCode::Digit1,
+                    KeyCode::Digit2,
+                    KeyCode::Digit3,
+                    KeyCode::Digit4,
+                    KeyCode::Digit5,
+                    KeyCode::Digit6,
+                    KeyCode::Digit7,
+                    KeyCode::Digit8,
+                    KeyCode::Digit9,
+                ];
+                if let Some(k) = digits.iter().position(|d| *d == code) {
+                    self.view.visible ^= 1 << k;
+                }
+            }
+        }
+        if let Some(gpu) = &self.gpu {
+            gpu.window.set_title(&self.title());
+        }
+    }
+}
+
+impl ApplicationHandler for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.gpu.is_some() {
+            return;
+        }
+        let attributes = Window::default_attributes()
+            .with_title(self.title())
+            .with_inner_size(winit::dpi::LogicalSize::new(1280.0, 720.0));
+        let result = (|| -> Result<Gpu, String> {
+            let window = Arc::new(
+                event_loop
+                    .create_window(attributes)
+                    .map_err(|e| e.to_string())?,
+            );
+            let surface = self
+                .ctx
+                .instance
+                .create_surface(window.clone())
+                .map_err(|e| e.to_string())?;
+            let size = window.inner_size();
+            let formats = surface.get_capabilities(&self.ctx.adapter).formats;
+            let format = formats
+                .iter()
+                .copied()
+                .find(wgpu::TextureFormat::is_srgb)
+                .or_else(|| formats.first().copied())
+                .ok_or("the window surface offers no format this adapter can draw")?;
+            let config = wgpu::SurfaceConfiguration {
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+                format,
+                width: size.width.max(1),
+                height: size.height.max(1),
+                present_mode: wgpu::PresentMode::AutoVsync,
+                desired_maximum_frame_latency: 2,
+                alpha_mode: wgpu::CompositeAlphaMode::Auto,
+                view_formats: vec![],
+                color_space: wgpu::SurfaceColorSpace::Auto,
+            };
+            surface.configure(&self.ctx.device, &config);
+            let renderer = LandscapeRenderer::new(&self.ctx.device, format);
+            Ok(Gpu {
+                window,
+                surface,
+                config,
+                renderer,
+            })
+        })();
+        match result {
+            Ok(gpu) => {
+                gpu.window.request_redraw();
+                self.gpu = Some(gpu);
+                self.last_frame = Instant::now();
+            }
+            Err(e) => {
+                self.error = Some(format!("cannot open the window: {e}"));
+                event_loop.exit();
+            }
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::Resized(_) => self.configure(),
+            WindowEvent::RedrawRequested => self.redraw(event_loop),
+            WindowEvent::KeyboardInput { event, .. } => {
+                if let PhysicalKey::Code(code) = event.physical_key {
+                    let pressed = event.state == ElementState::Pressed;
+                    self.controls.key(code, pressed);
+                    if pressed && !event.repeat {
+                        self.key(event_loop, code);
+                    }
+                }
+            }
+            WindowEvent::MouseInput {
+                state,
+                button: MouseButton::Left,
+                ..
+            } => {
+                self.controls.dragging = state == ElementState::Pressed;
+            }
+            WindowEvent::MouseWheel { delta, .. } => {
+                let lines = match delta {
+                    MouseScrollDelta::LineDelta(_, y) => y,
+                    MouseScrollDelta::PixelDelta(p) => p.y as f32 / 40.0,
+                };
+                self.controls.wheel(lines);
+            }
+            _ => {}
+        }
+    }
+
+    fn device_event(
+        &mut self,
+        _: &ActiveEventLoop,
+        _: winit::event::DeviceId,
+        event: winit::event::DeviceEvent,
+    ) {
+        if let winit::event::DeviceEvent::MouseMotion { delta } = event {
+            self.controls.mouse_moved(delta.0, delta.1);
+        }
+    }
+
+    fn about_to_wait(&mut self, _: &ActiveEventLoop) {
+        if let Some(gpu) = &self.gpu {
+            gpu.window.request_redraw();
+        }
+    }
+}

@@ -1,0 +1,309 @@
+// Faultline landscape: every output neuron z_k(x, y) as a lit heightmap over the input
+// plane, drawn straight from the field buffer the grid kernel wrote ([H, W, C] f32). The
+// mesh is generated here from the vertex index (no vertex buffers, nothing uploaded per
+// frame); `grid.w` is the mesh step, so a coarse mesh is one uniform away.
+//
+// World space: x in [-1, 1] along the grid's columns (input x), z from +1 (row 0, input y0)
+// to -1 (row H-1), y up: the height (z_k - z_min) / (z_max - z_min) * height_scale.
+//
+// Lines are drawn per fragment from the field itself (bilinear), with screen-space
+// derivatives: the decision boundary where the two largest outputs meet, the pairwise
+// crossings where a surface meets another, junctions where three meet. They stay one to
+// two pixels wide however close the camera is.
+// Keep Uniforms in sync with crates/faultline-render/src/landscape.rs (Uniforms).
+
+struct Uniforms {
+    view_proj: mat4x4<f32>,
+    eye: vec4<f32>,      // camera position (xyz)
+    light: vec4<f32>,    // direction towards the light (xyz, normalised)
+    grid: vec4<u32>,     // W, H, C, mesh step
+    shape: vec4<f32>,    // height scale, z min, 1 / (z max - z min), surface alpha
+    view: vec4<u32>,     // mode, class, visible-class mask, toggles
+}
+
+const MODE_ALL: u32 = 0u;       // every visible surface, see-through
+const MODE_ENVELOPE: u32 = 1u;  // the upper envelope, coloured by the winning class
+const MODE_SINGLE: u32 = 2u;    // one class alone
+
+const SHOW_DECISION: u32 = 1u;
+const SHOW_CROSSINGS: u32 = 2u;
+const SHOW_JUNCTIONS: u32 = 4u;
+const FAST: u32 = 8u;  // while the camera moves: colours and light only, no lines
+
+const MAX_CLASSES: u32 = 16u;
+const LINE: vec3<f32> = vec3<f32>(0.02, 0.02, 0.02);
+
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> field: array<f32>;
+@group(0) @binding(2) var<storage, read> colours: array<vec4<f32>>;
+
+fn z_at(r: u32, c: u32, k: u32) -> f32 {
+    return field[(r * u.grid.x + c) * u.grid.z + k];
+}
+
+fn height(z: f32) -> f32 {
+    return (z - u.shape.y) * u.shape.z * u.shape.x;
+}
+
+fn world_x(c: f32) -> f32 {
+    return -1.0 + 2.0 * c / max(f32(u.grid.x) - 1.0, 1.0);
+}
+
+fn world_z(r: f32) -> f32 {
+    return 1.0 - 2.0 * r / max(f32(u.grid.y) - 1.0, 1.0);
+}
+
+// The value a vertex of surface k shows: z_k, or the largest z for the envelope.
+fn surface_z(r: u32, c: u32, k: u32) -> f32 {
+    if (u.view.x == MODE_ENVELOPE) {
+        var best = z_at(r, c, 0u);
+        for (var j = 1u; j < u.grid.z; j++) {
+            best = max(best, z_at(r, c, j));
+        }
+        return best;
+    }
+    return z_at(r, c, k);
+}
+
+struct SurfaceOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) world: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) cell: vec2<f32>,  // (column, row) in grid units
+    @location(3) @interpolate(flat) surface: u32,
+}
+
+@vertex
+fn vs_surface(@builtin(vertex_index) vi: u32, @builtin(instance_index) instance: u32) -> SurfaceOut {
+    var out: SurfaceOut;
+    let w = u.grid.x;
+    let h = u.grid.y;
+    let step = max(u.grid.w, 1u);
+    let quads_per_row = (w - 1u + step - 1u) / step;
+    let quad = vi / 6u;
+    let corner = vi % 6u;
+    // Two triangles per quad: (0,0) (1,0) (0,1) and (0,1) (1,0) (1,1) as (dc, dr).
+    let dc = select(0u, 1u, corner == 1u || corner == 4u || corner == 5u);
+    let dr = select(0u, 1u, corner == 2u || corner == 3u || corner == 5u);
+    let c = min((quad % quads_per_row + dc) * step, w - 1u);
+    let r = min((quad / quads_per_row + dr) * step, h - 1u);
+
+    var k = instance;
+    if (u.view.x == MODE_SINGLE) {
+        k = u.view.y;
+    }
+    out.surface = k;
+    let hidden = u.view.x == MODE_ALL && ((u.view.z >> min(k, 31u)) & 1u) == 0u;
+
+    let y = height(surface_z(r, c, k));
+    // Normal from central differences over one mesh step.
+    let cl = select(c - step, 0u, c < step);
+    let cr = min(c + step, w - 1u);
+    let rd = select(r - step, 0u, r < step);
+    let ru = min(r + step, h - 1u);
+    let dydx = (height(surface_z(r, cr, k)) - height(surface_z(r, cl, k)))
+        / max(world_x(f32(cr)) - world_x(f32(cl)), 1e-6);
+    let dydz = (height(surface_z(ru, c, k)) - height(surface_z(rd, c, k)))
+        / min(world_z(f32(ru)) - world_z(f32(rd)), -1e-6);
+    out.normal = normalize(vec3<f32>(-dydx, 1.0, -dydz));
+    out.world = vec3<f32>(world_x(f32(c)), y, world_z(f32(r)));
+    out.cell = vec2<f32>(f32(c), f32(r));
+    out.position = u.view_proj * vec4<f32>(out.world, 1.0);
+    if (hidden) {
+        out.position = vec4<f32>(2.0, 2.0, 2.0, 1.0);  // outside the clip volume
+    }
+    return out;
+}
+
+// The field at a fractional (column, row), bilinearly, with its gradient per output in
+// grid units (d/dcolumn, d/drow) from the same bilinear patch.
+struct Sample {
+    z: array<f32, 16>,
+    g: array<vec2<f32>, 16>,
+}
+
+fn sample_field(cell: vec2<f32>) -> Sample {
+    var s: Sample;
+    let w = u.grid.x;
+    let h = u.grid.y;
+    let p = clamp(cell, vec2<f32>(0.0), vec2<f32>(f32(w - 1u), f32(h - 1u)));
+    let c0 = u32(floor(p.x));
+    let r0 = u32(floor(p.y));
+    let c1 = min(c0 + 1u, w - 1u);
+    let r1 = min(r0 + 1u, h - 1u);
+    let f = p - vec2<f32>(f32(c0), f32(r0));
+    let n = min(u.grid.z, MAX_CLASSES);
+    for (var k = 0u; k < n; k++) {
+        let z00 = z_at(r0, c0, k);
+        let z01 = z_at(r0, c1, k);
+        let z10 = z_at(r1, c0, k);
+        let z11 = z_at(r1, c1, k);
+        let a = mix(z00, z01, f.x);
+        let b = mix(z10, z11, f.x);
+        s.z[k] = mix(a, b, f.y);
+        s.g[k] = vec2<f32>(mix(z01 - z00, z11 - z10, f.y), b - a);
+    }
+    return s;
+}
+
+// Indices and values of the three largest outputs (lowest index wins ties).
+struct Top3 {
+    first: u32,
+    second: u32,
+    third: u32,
+    z1: f32,
+    z2: f32,
+    z3: f32,
+}
+
+fn top3(s: Sample) -> Top3 {
+    var t: Top3;
+    t.first = 0u;
+    t.second = 0u;
+    t.third = 0u;
+    t.z1 = s.z[0];
+    t.z2 = -3.4e38;
+    t.z3 = -3.4e38;
+    let n = min(u.grid.z, MAX_CLASSES);
+    for (var k = 1u; k < n; k++) {
+        let z = s.z[k];
+        let above1 = z > t.z1;
+        let above2 = z > t.z2;
+        let above3 = z > t.z3;
+        t.z3 = select(select(t.z3, z, above3), t.z2, above2);
+        t.third = select(select(t.third, k, above3), t.second, above2);
+        t.second = select(select(t.second, k, above2), t.first, above1);
+        t.z2 = select(select(t.z2, z, above2), t.z1, above1);
+        t.first = select(t.first, k, above1);
+        t.z1 = select(t.z1, z, above1);
+    }
+    return t;
+}
+
+fn lit(base: vec3<f32>, normal: vec3<f32>, world: vec3<f32>) -> vec3<f32> {
+    let n = normalize(normal);
+    let l = normalize(u.light.xyz);
+    let v = normalize(u.eye.xyz - world);
+    // Two-sided: surfaces are seen from below too.
+    let nf = select(-n, n, dot(n, v) >= 0.0);
+    let diffuse = max(dot(nf, l), 0.0);
+    let half_vector = normalize(l + v);
+    let specular = pow(max(dot(nf, half_vector), 0.0), 48.0) * 0.35;
+    return base * (0.28 + 0.72 * diffuse) + vec3<f32>(specular);
+}
+
+// How much of a line of `width` pixels covers this fragment, for a quantity d that is
+// zero on the line, with gradient `grad` in grid units; `footprint` is fwidth of the grid
+// position (grid units per pixel). The derivative of d is taken analytically rather than
+// with fwidth(d), which came out wrong on lavapipe for values computed in loops. Where d
+// hardly changes across a pixel (surfaces that coincide, like two sigmoids saturated at
+// 0) nothing is drawn.
+fn line_cover(d: f32, grad: vec2<f32>, footprint: vec2<f32>, width: f32) -> f32 {
+    let fw = dot(abs(grad), footprint);
+    let changing = step(1e-5 / u.shape.z, fw);
+    return changing * (1.0 - smoothstep(0.5 * width, 0.5 * width + 1.0, abs(d) / max(fw, 1e-12)));
+}
+
+@fragment
+fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
+    let footprint = fwidth(in.cell);
+    let alpha = select(1.0, u.shape.w, u.view.x == MODE_ALL);
+    if ((u.view.w & FAST) != 0u && u.view.x != MODE_ENVELOPE) {
+        return vec4<f32>(lit(colours[min(in.surface, MAX_CLASSES - 1u)].rgb, in.normal, in.world), alpha);
+    }
+    let s = sample_field(in.cell);
+    let t = top3(s);
+    let n = min(u.grid.z, MAX_CLASSES);
+    var k = min(in.surface, MAX_CLASSES - 1u);
+    if (u.view.x == MODE_ENVELOPE) {
+        k = t.first;
+    }
+    var colour = lit(colours[k].rgb, in.normal, in.world);
+
+    let decision = line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 2.2);
+    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 5.0)
+        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 5.0);
+    var crossing = 0.0;
+    for (var j = 0u; j < n; j++) {
+        let cover = line_cover(s.z[k] - s.z[j], s.g[k] - s.g[j], footprint, 1.0);
+        crossing = max(crossing, select(cover, 0.0, j == k));
+    }
+
+    let on_top = k == t.first || k == t.second;
+    if ((u.view.w & SHOW_CROSSINGS) != 0u) {
+        colour = mix(colour, vec3<f32>(0.97), crossing * 0.55);
+    }
+    if ((u.view.w & SHOW_DECISION) != 0u && (on_top || u.view.x == MODE_ENVELOPE)) {
+        colour = mix(colour, LINE, decision);
+    }
+    if ((u.view.w & SHOW_JUNCTIONS) != 0u && n >= 3u) {
+        colour = mix(colour, vec3<f32>(1.0, 1.0, 1.0), junction);
+    }
+    return vec4<f32>(colour, alpha);
+}
+
+struct FloorOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) cell: vec2<f32>,
+}
+
+// The floor: one quad under the landscape showing the 2-D class map.
+@vertex
+fn vs_floor(@builtin(vertex_index) vi: u32) -> FloorOut {
+    let dc = select(0.0, 1.0, vi == 1u || vi == 4u || vi == 5u);
+    let dr = select(0.0, 1.0, vi == 2u || vi == 3u || vi == 5u);
+    let cell = vec2<f32>(dc * f32(u.grid.x - 1u), dr * f32(u.grid.y - 1u));
+    let world = vec3<f32>(world_x(cell.x), -0.04 * u.shape.x, world_z(cell.y));
+    var out: FloorOut;
+    out.position = u.view_proj * vec4<f32>(world, 1.0);
+    out.cell = cell;
+    return out;
+}
+
+@fragment
+fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
+    let footprint = fwidth(in.cell);
+    let s = sample_field(in.cell);
+    let t = top3(s);
+    let decision = line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 1.5);
+    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 4.0)
+        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 4.0);
+    var colour = mix(colours[t.first].rgb, vec3<f32>(1.0), 0.25);
+    colour = mix(colour, LINE, decision);
+    if (u.grid.z >= 3u) {
+        colour = mix(colour, vec3<f32>(1.0), junction);
+    }
+    return vec4<f32>(colour, 1.0);
+}
+
+struct AxisOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) colour: vec3<f32>,
+}
+
+// Three axes from the floor's corner at (x0, y0): input x (red), input y (green) and the
+// output height (blue), as a line list.
+@vertex
+fn vs_axes(@builtin(vertex_index) vi: u32) -> AxisOut {
+    let axis = vi / 2u;
+    let tip = vi % 2u == 1u;
+    let origin = vec3<f32>(-1.0, -0.04 * u.shape.x, 1.0);
+    var direction = vec3<f32>(2.1, 0.0, 0.0);
+    var colour = vec3<f32>(0.85, 0.2, 0.2);
+    if (axis == 1u) {
+        direction = vec3<f32>(0.0, 0.0, -2.1);
+        colour = vec3<f32>(0.2, 0.7, 0.25);
+    } else if (axis == 2u) {
+        direction = vec3<f32>(0.0, 1.1 * u.shape.x, 0.0);
+        colour = vec3<f32>(0.2, 0.35, 0.9);
+    }
+    var out: AxisOut;
+    out.position = u.view_proj * vec4<f32>(origin + select(vec3<f32>(0.0), direction, tip), 1.0);
+    out.colour = colour;
+    return out;
+}
+
+@fragment
+fn fs_axes(in: AxisOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(in.colour, 1.0);
+}

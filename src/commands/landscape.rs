@@ -1,0 +1,116 @@
+//! Turning the landscape flags into a scene, a camera and view options.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::LandscapeArgs;
+use faultline_gpu::GpuContext;
+use faultline_model::{Domain, Mlp};
+use faultline_render::{Camera, Mode, Scene, ViewOptions};
+
+/// The most grid samples per side a landscape may ask for.
+const MAX_RESOLUTION: usize = 4096;
+
+/// Reads the mode flag: `all`, `envelope` or `class:K`.
+pub fn mode(s: &str, classes: usize) -> Result<Mode> {
+    Ok(match s {
+        "all" => Mode::All,
+        "envelope" => Mode::Envelope,
+        other => {
+            let Some(k) = other.strip_prefix("class:") else {
+                bail!("--mode '{other}': expected all, envelope or class:K");
+            };
+            let k: usize = k
+                .parse()
+                .with_context(|| format!("--mode '{other}': K must be a class number"))?;
+            if k >= classes {
+                bail!("--mode '{other}': the model has classes 0..{}", classes - 1);
+            }
+            Mode::Single(k)
+        }
+    })
+}
+
+/// Reads `YAW,PITCH,DISTANCE` (degrees, degrees, world units) or the default overview.
+pub fn camera(s: Option<&str>) -> Result<Camera> {
+    let Some(s) = s else {
+        return Ok(Camera::overview());
+    };
+    let v: Vec<f32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .ok()
+        .filter(|v: &Vec<f32>| v.len() == 3 && v.iter().all(|x| x.is_finite()))
+        .with_context(|| {
+            format!("--camera '{s}': expected YAW,PITCH,DISTANCE, e.g. -30,-35,3.2")
+        })?;
+    if v[2] <= 0.0 {
+        bail!("--camera '{s}': the distance must be positive");
+    }
+    Ok(Camera::orbit(
+        glam::Vec3::new(0.0, 0.25, 0.0),
+        v[0].to_radians(),
+        v[1].to_radians(),
+        v[2],
+    ))
+}
+
+/// Everything a landscape command needs after parsing and validating its flags.
+pub struct Landscape {
+    /// The evaluated field on the GPU.
+    pub scene: Scene,
+    /// Where the camera starts.
+    pub camera: Camera,
+    /// How to draw.
+    pub view: ViewOptions,
+}
+
+/// Validates the flags against the model, evaluates the scene on `ctx`.
+pub fn prepare(
+    ctx: &GpuContext,
+    model: &Mlp,
+    model_path: &Path,
+    args: &LandscapeArgs,
+) -> Result<Landscape> {
+    if model.inputs() != 2 {
+        bail!(
+            "{}: the landscape needs a model with 2 inputs, this one has {}",
+            model_path.display(),
+            model.inputs()
+        );
+    }
+    if !(2..=MAX_RESOLUTION).contains(&args.resolution) {
+        bail!(
+            "--resolution {}: must be between 2 and {MAX_RESOLUTION}",
+            args.resolution
+        );
+    }
+    if !(args.height_scale.is_finite() && args.height_scale > 0.0) {
+        bail!("--height-scale must be a positive number");
+    }
+    let mode = mode(&args.mode, model.outputs())?;
+    let camera = camera(args.camera.as_deref())?;
+    let domain = match &args.domain {
+        Some(s) => Domain::parse_flag(s).context("--domain")?,
+        None => model.metadata.domain.with_context(|| {
+            format!(
+                "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
+                model_path.display()
+            )
+        })?,
+    };
+    let scene = Scene::new(ctx, model, domain, args.resolution)?;
+    let view = ViewOptions {
+        mode,
+        height_scale: args.height_scale,
+        crossings: !args.no_crossings,
+        ..ViewOptions::default()
+    };
+    Ok(Landscape {
+        scene,
+        camera,
+        view,
+    })
+}

@@ -1,0 +1,71 @@
+//! `faultline render`: the lit landscape, offscreen, to a PNG.
+
+use anyhow::{Context, Result, bail};
+use image::ImageEncoder;
+
+use super::landscape::prepare;
+use crate::cli::RenderArgs;
+use crate::output::check_writable;
+use faultline_gpu::GpuContext;
+use faultline_render::{LandscapeRenderer, render_rgba};
+
+/// The colour format of offscreen renders (sRGB, as PNGs are).
+pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+
+pub fn run(args: RenderArgs) -> Result<()> {
+    check_writable("-o", &args.output)?;
+    if args.width == 0 || args.height == 0 {
+        bail!(
+            "--width and --height must be at least 1 (got {}x{})",
+            args.width,
+            args.height
+        );
+    }
+    let model = faultline_model::io::load(&args.model)?;
+    let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
+    let max = ctx.limits.max_texture_dimension_2d;
+    if args.width > max || args.height > max {
+        bail!(
+            "--width/--height {}x{}: this adapter draws at most {max} pixels per side",
+            args.width,
+            args.height
+        );
+    }
+    let landscape = prepare(&ctx, &model, &args.model, &args.landscape)?;
+    let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let started = std::time::Instant::now();
+    let pixels = render_rgba(
+        &ctx,
+        &mut renderer,
+        &landscape.scene,
+        (args.width, args.height),
+        &landscape.camera,
+        &landscape.view,
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    faultline_model::io::write_atomically(&args.output, |w| {
+        image::codecs::png::PngEncoder::new(w)
+            .write_image(
+                &pixels,
+                args.width,
+                args.height,
+                image::ExtendedColorType::Rgba8,
+            )
+            .map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("writing {}", args.output.display()))?;
+    println!(
+        "wrote {} ({}x{}, {} surfaces of {}^2, drawn on {} in {:.3} s)",
+        args.output.display(),
+        args.width,
+        args.height,
+        model.outputs(),
+        args.landscape.resolution,
+        ctx.describe(),
+        seconds
+    );
+    if model.outputs() == 1 {
+        println!("note: the model has one output, so there are no boundaries to draw");
+    }
+    Ok(())
+}

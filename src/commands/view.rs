@@ -1,0 +1,125 @@
+//! `faultline view`: the window.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use image::ImageEncoder;
+
+use super::landscape::{camera, mode};
+use crate::cli::{LandscapeArgs, ViewArgs};
+use crate::output::check_writable;
+use faultline_model::{Domain, Mlp};
+use faultline_render::ViewOptions;
+use faultline_viewer::ViewerOptions;
+
+/// Whether a display server is reachable by the usual variables.
+pub fn display_available() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Writes RGBA8 rows as a PNG, atomically.
+pub fn save_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<(), String> {
+    faultline_model::io::write_atomically(path, |w| {
+        image::codecs::png::PngEncoder::new(w)
+            .write_image(pixels, width, height, image::ExtendedColorType::Rgba8)
+            .map_err(std::io::Error::other)
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Opens the viewer on `model`.
+pub fn open(
+    model: Mlp,
+    model_path: &Path,
+    args: &LandscapeArgs,
+    frames: Option<u64>,
+    screenshot: Option<&Path>,
+) -> Result<()> {
+    if !display_available() {
+        bail!(
+            "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); use `faultline render {} -o view.png` for an image",
+            model_path.display()
+        );
+    }
+    if model.inputs() != 2 {
+        bail!(
+            "{}: the landscape needs a model with 2 inputs",
+            model_path.display()
+        );
+    }
+    if frames == Some(0) {
+        bail!("--frames must be at least 1");
+    }
+    let domain = match &args.domain {
+        Some(s) => Domain::parse_flag(s).context("--domain")?,
+        None => model.metadata.domain.with_context(|| {
+            format!(
+                "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
+                model_path.display()
+            )
+        })?,
+    };
+    if !(2..=4096).contains(&args.resolution) {
+        bail!(
+            "--resolution {}: must be between 2 and 4096",
+            args.resolution
+        );
+    }
+    let view = ViewOptions {
+        mode: mode(&args.mode, model.outputs())?,
+        height_scale: args.height_scale,
+        crossings: !args.no_crossings,
+        ..ViewOptions::default()
+    };
+    let name = model_path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report = faultline_viewer::run(ViewerOptions {
+        camera: camera(args.camera.as_deref())?,
+        model,
+        name,
+        domain,
+        resolution: args.resolution,
+        view,
+        frames,
+        screenshot: screenshot.map(Path::to_path_buf),
+        save_png: Box::new(save_png),
+    })?;
+    println!(
+        "{} frames on {}, {:.1} ms per frame{}",
+        report.frames,
+        report.adapter,
+        report.mean_frame_seconds * 1e3,
+        if report.screenshots.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; screenshots: {}",
+                report
+                    .screenshots
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    Ok(())
+}
+
+pub fn run(args: ViewArgs) -> Result<()> {
+    if let Some(path) = &args.screenshot {
+        check_writable("--screenshot", path)?;
+    }
+    let model = faultline_model::io::load(&args.model)?;
+    open(
+        model,
+        &args.model,
+        &args.landscape,
+        args.frames,
+        args.screenshot.as_deref(),
+    )
+}

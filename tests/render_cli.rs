@@ -1,0 +1,252 @@
+//! The landscape: offscreen renders compared with committed reference images (with a
+//! tolerance), the real window under Xvfb, and bad input.
+//!
+//! On a mismatch the test writes `tests/reference/NAME-actual.png` and
+//! `NAME-difference.png` beside the reference. `FAULTLINE_BLESS=1` rewrites the references.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{fails, faultline_env, ok, s};
+
+fn gpu_available() -> bool {
+    match faultline_gpu::GpuContext::new() {
+        Ok(_) => true,
+        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
+        Err(e) => {
+            eprintln!("skipping render test: {e}");
+            false
+        }
+    }
+}
+
+/// Compares `actual` with `tests/reference/NAME.png`: the mean absolute difference per
+/// channel must stay under 1.5 levels and at most 0.5 % of pixels may differ by more than
+/// 48 levels in some channel.
+fn compare_with_reference(name: &str, actual: &Path) {
+    let reference = PathBuf::from(format!("tests/reference/{name}.png"));
+    if std::env::var("FAULTLINE_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::copy(actual, &reference).unwrap();
+        return;
+    }
+    let a = image::open(actual).unwrap().to_rgba8();
+    let r = image::open(&reference)
+        .unwrap_or_else(|e| panic!("{}: {e} (FAULTLINE_BLESS=1 writes it)", reference.display()))
+        .to_rgba8();
+    assert_eq!(a.dimensions(), r.dimensions(), "{name}: size");
+    let mut total = 0u64;
+    let mut bad = 0usize;
+    let mut diff = image::RgbaImage::new(a.width(), a.height());
+    for ((pa, pr), pd) in a.pixels().zip(r.pixels()).zip(diff.pixels_mut()) {
+        let d: Vec<u8> = (0..3).map(|c| pa[c].abs_diff(pr[c])).collect();
+        total += d.iter().map(|&v| u64::from(v)).sum::<u64>();
+        bad += usize::from(d.iter().any(|&v| v > 48));
+        *pd = image::Rgba([
+            d[0].saturating_mul(4),
+            d[1].saturating_mul(4),
+            d[2].saturating_mul(4),
+            255,
+        ]);
+    }
+    let pixels = (a.width() * a.height()) as usize;
+    let mean = total as f64 / (pixels * 3) as f64;
+    let bad_share = bad as f64 / pixels as f64;
+    if mean > 1.5 || bad_share > 0.005 {
+        let stem = format!("tests/reference/{name}");
+        std::fs::copy(actual, format!("{stem}-actual.png")).unwrap();
+        diff.save(format!("{stem}-difference.png")).unwrap();
+        panic!(
+            "{name}: mean difference {mean:.2} levels, {:.2} % pixels off; see {stem}-actual.png and {stem}-difference.png",
+            bad_share * 100.0
+        );
+    }
+}
+
+/// Not blank: many distinct colours, and not one colour over most of the image.
+fn assert_shows_a_landscape(path: &Path, min_colours: usize) {
+    let img = image::open(path).unwrap().to_rgb8();
+    let mut counts = std::collections::HashMap::new();
+    for p in img.pixels() {
+        *counts.entry(p.0).or_insert(0usize) += 1;
+    }
+    let most = counts.values().max().copied().unwrap_or(0);
+    let pixels = (img.width() * img.height()) as usize;
+    assert!(
+        counts.len() > min_colours,
+        "{}: only {} colours",
+        path.display(),
+        counts.len()
+    );
+    assert!(
+        most < pixels * 9 / 10,
+        "{}: one colour covers {most} of {pixels} pixels",
+        path.display()
+    );
+}
+
+#[test]
+fn offscreen_renders_match_the_references() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "pytorch-2543-all",
+            "tests/fixtures/pytorch_2543.safetensors",
+            &[],
+        ),
+        (
+            "pytorch-2543-envelope",
+            "tests/fixtures/pytorch_2543.safetensors",
+            &["--mode", "envelope", "--camera", "20,-40,3"],
+        ),
+        (
+            "s1-like-class1",
+            "tests/fixtures/seed_233.safetensors",
+            &["--mode", "class:1"],
+        ),
+    ];
+    for (name, model, extra) in cases {
+        let out = dir.path().join(format!("{name}.png"));
+        let mut args = vec![
+            "render",
+            model,
+            "--width",
+            "240",
+            "--height",
+            "150",
+            "--resolution",
+            "48",
+            "-o",
+            s(&out),
+        ];
+        args.extend(extra);
+        ok(&args);
+        assert_shows_a_landscape(&out, 200);
+        compare_with_reference(name, &out);
+    }
+}
+
+#[test]
+fn the_real_window_under_xvfb_shows_the_landscape() {
+    if !gpu_available() {
+        return;
+    }
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        assert!(
+            !faultline_gpu::gpu_required(),
+            "CI must install xvfb (xvfb-run)"
+        );
+        eprintln!("skipping: xvfb-run is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("s.png");
+    let out = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1600x1000x24",
+            env!("CARGO_BIN_EXE_faultline"),
+        ])
+        .args([
+            "view",
+            "tests/fixtures/seed_233.safetensors",
+            "--frames",
+            "20",
+            "--resolution",
+            "32",
+            "--screenshot",
+            s(&shot),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("20 frames"), "{stdout}");
+    assert_shows_a_landscape(&shot, 200);
+}
+
+#[test]
+fn bad_input_for_render_and_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("v.png");
+    let m = "tests/fixtures/seed_233.safetensors";
+    let o = s(&png);
+    for (args, phrase) in [
+        (vec!["render", m, "--width", "0", "-o", o], "at least 1"),
+        (
+            vec!["render", m, "--mode", "sideways", "-o", o],
+            "--mode 'sideways'",
+        ),
+        (
+            vec!["render", m, "--mode", "class:9", "-o", o],
+            "classes 0..2",
+        ),
+        (vec!["render", m, "--camera", "1,2", "-o", o], "--camera"),
+        (
+            vec!["render", m, "--resolution", "1", "-o", o],
+            "--resolution",
+        ),
+    ] {
+        let line = fails(&args);
+        assert!(line.contains(phrase), "{args:?}: {line}");
+        assert!(!png.exists());
+    }
+    if gpu_available() {
+        let line = fails(&["render", m, "--width", "100000", "-o", o]);
+        assert!(line.contains("at most"), "{line}");
+    }
+    let out = faultline_env(
+        &["view", m, "--frames", "1"],
+        &[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("faultline render"), "{stderr}");
+}
+
+#[test]
+fn a_one_output_model_renders_and_says_there_are_no_boundaries() {
+    if !gpu_available() {
+        return;
+    }
+    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("one.safetensors");
+    let layer = Layer {
+        inputs: 2,
+        outputs: 1,
+        weight: vec![1.0, -0.5],
+        bias: vec![0.1],
+        activation: Activation::Tanh,
+    };
+    let metadata = ModelMetadata {
+        domain: Some(Domain::new([-2.0, 2.0], [-2.0, 2.0]).unwrap()),
+        ..Default::default()
+    };
+    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &model).unwrap();
+    let png = dir.path().join("one.png");
+    let out = ok(&[
+        "render",
+        s(&model),
+        "--width",
+        "120",
+        "--height",
+        "80",
+        "--resolution",
+        "16",
+        "-o",
+        s(&png),
+    ]);
+    assert!(out.contains("no boundaries"), "{out}");
+    assert_shows_a_landscape(&png, 50);
+}
