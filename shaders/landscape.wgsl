@@ -200,7 +200,9 @@ fn lit(base: vec3<f32>, normal: vec3<f32>, world: vec3<f32>) -> vec3<f32> {
 // 0) nothing is drawn.
 fn line_cover(d: f32, grad: vec2<f32>, footprint: vec2<f32>, width: f32) -> f32 {
     let fw = dot(abs(grad), footprint);
-    let changing = step(1e-5 / u.shape.z, fw);
+    // Also within 3 % of the height range: on walls steeper than a grid cell the
+    // footprint-relative width alone would paint the whole wall.
+    let changing = step(1e-5 / u.shape.z, fw) * step(abs(d), 0.03 / u.shape.z);
     return changing * (1.0 - smoothstep(0.5 * width, 0.5 * width + 1.0, abs(d) / max(fw, 1e-12)));
 }
 
@@ -221,8 +223,8 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     var colour = lit(colours[k].rgb, in.normal, in.world);
 
     let decision = line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 2.2);
-    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 5.0)
-        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 5.0);
+    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 3.0)
+        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 3.0);
     var crossing = 0.0;
     for (var j = 0u; j < n; j++) {
         let cover = line_cover(s.z[k] - s.z[j], s.g[k] - s.g[j], footprint, 1.0);
@@ -231,13 +233,13 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
 
     let on_top = k == t.first || k == t.second;
     if ((u.view.w & SHOW_CROSSINGS) != 0u) {
-        colour = mix(colour, vec3<f32>(0.97), crossing * 0.55);
+        colour = mix(colour, vec3<f32>(0.97), crossing * 0.35);
     }
     if ((u.view.w & SHOW_DECISION) != 0u && (on_top || u.view.x == MODE_ENVELOPE)) {
         colour = mix(colour, LINE, decision);
     }
-    if ((u.view.w & SHOW_JUNCTIONS) != 0u && n >= 3u) {
-        colour = mix(colour, vec3<f32>(1.0, 1.0, 1.0), junction);
+    if ((u.view.w & SHOW_JUNCTIONS) != 0u && n >= 3u && k == t.first) {
+        colour = mix(colour, vec3<f32>(1.0, 0.95, 0.2), junction);
     }
     return vec4<f32>(colour, alpha);
 }

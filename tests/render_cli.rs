@@ -250,3 +250,24 @@ fn a_one_output_model_renders_and_says_there_are_no_boundaries() {
     assert!(out.contains("no boundaries"), "{out}");
     assert_shows_a_landscape(&png, 50);
 }
+
+#[test]
+fn demo_without_a_display_trains_and_renders_pngs() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = faultline_env(
+        &["demo", "--dir", s(dir.path())],
+        &[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("no display: wrote"), "{stdout}");
+    assert!(dir.path().join("s1.safetensors").exists());
+    assert_shows_a_landscape(&dir.path().join("landscape.png"), 200);
+}
