@@ -5,32 +5,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, ok, s};
+use common::{diagonal_model, fails, ok, s};
 use ndarray_npy::ReadNpyExt;
-
-/// z0 = x, z1 = y, identity: the outputs cross on the diagonal.
-fn diagonal_model(dir: &Path) -> std::path::PathBuf {
-    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
-    let layer = Layer {
-        inputs: 2,
-        outputs: 2,
-        weight: vec![1.0, 0.0, 0.0, 1.0],
-        bias: vec![0.0, 0.0],
-        activation: Activation::Identity,
-    };
-    let metadata = ModelMetadata {
-        domain: Some(Domain::new([0.0, 4.0], [0.0, 4.0]).unwrap()),
-        ..Default::default()
-    };
-    let path = dir.join("diag.safetensors");
-    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
-    path
-}
 
 #[test]
 fn arrays_on_disk_follow_the_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let model = diagonal_model(dir.path());
+    let model = diagonal_model(dir.path(), 4.0);
     let [field, classes, pairs, decision] =
         ["field", "classes", "pairs", "decision"].map(|n| dir.path().join(format!("{n}.npy")));
     ok(&[
@@ -71,7 +52,7 @@ fn arrays_on_disk_follow_the_contract() {
 #[test]
 fn bad_grid_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let model = diagonal_model(dir.path());
+    let model = diagonal_model(dir.path(), 4.0);
     let m = s(&model);
     let out = dir.path().join("out.npy");
     let o = s(&out);

@@ -5,20 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, faultline_env, ok, read_f64, s};
+use common::{diagonal_model, fails, faultline_env, gpu_available, ok, read_f64, s};
 
 const FIXTURE: &str = "tests/fixtures/pytorch_2543.safetensors";
-
-fn gpu_available() -> bool {
-    match faultline_gpu::GpuContext::new() {
-        Ok(_) => true,
-        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-        Err(e) => {
-            eprintln!("skipping GPU CLI test: {e}");
-            false
-        }
-    }
-}
 
 #[test]
 fn gpu_eval_matches_the_cpu_reference() {
@@ -141,29 +130,10 @@ fn export_writes_a_valid_self_contained_shader() {
     assert!(line.contains("does not exist"), "{line}");
 }
 
-/// z0 = x, z1 = y on [0, 1]^2: class 1 (y > x) fills the upper-left triangle of a y-up map.
-fn diagonal_model(dir: &Path) -> std::path::PathBuf {
-    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
-    let layer = Layer {
-        inputs: 2,
-        outputs: 2,
-        weight: vec![1.0, 0.0, 0.0, 1.0],
-        bias: vec![0.0, 0.0],
-        activation: Activation::Identity,
-    };
-    let metadata = ModelMetadata {
-        domain: Some(Domain::new([0.0, 1.0], [0.0, 1.0]).unwrap()),
-        ..Default::default()
-    };
-    let path = dir.join("diag.safetensors");
-    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
-    path
-}
-
 #[test]
 fn map_draws_classes_with_y_up_and_the_boundary_dark() {
     let dir = tempfile::tempdir().unwrap();
-    let model = diagonal_model(dir.path());
+    let model = diagonal_model(dir.path(), 1.0);
     for backend in ["cpu", "auto"] {
         let png = dir.path().join(format!("map-{backend}.png"));
         ok(&[

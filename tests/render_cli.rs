@@ -9,18 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fails, faultline_env, ok, s};
-
-fn gpu_available() -> bool {
-    match faultline_gpu::GpuContext::new() {
-        Ok(_) => true,
-        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-        Err(e) => {
-            eprintln!("skipping render test: {e}");
-            false
-        }
-    }
-}
+use common::{fails, faultline_env, gpu_available, ok, s};
 
 /// Compares `actual` with `tests/reference/NAME.png`: the mean absolute difference per
 /// channel must stay under 1.5 levels and at most 0.5 % of pixels may differ by more than

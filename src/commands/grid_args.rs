@@ -8,18 +8,28 @@ use crate::output::{available_memory, human_bytes};
 use faultline_model::grid::parse_size;
 use faultline_model::{Domain, GridSpec, Mlp};
 
-/// Builds the grid from `--size` and `--domain` (default: the model's domain).
-pub fn grid(model: &Mlp, model_path: &Path, size: &str, domain: Option<&str>) -> Result<GridSpec> {
-    let (width, height) = parse_size(size).context("--size")?;
-    let domain = match domain {
-        Some(s) => Domain::parse_flag(s).context("--domain")?,
+/// The `--domain` flag, or the model's domain when it is absent.
+pub fn domain(model: &Mlp, model_path: &Path, flag: Option<&str>) -> Result<Domain> {
+    match flag {
+        Some(s) => Ok(Domain::parse_flag(s).context("--domain")?),
         None => model.metadata.domain.with_context(|| {
             format!(
                 "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
                 model_path.display()
             )
-        })?,
-    };
+        }),
+    }
+}
+
+/// Builds the grid from `--size` and `--domain` (default: the model's domain).
+pub fn grid(
+    model: &Mlp,
+    model_path: &Path,
+    size: &str,
+    domain_flag: Option<&str>,
+) -> Result<GridSpec> {
+    let (width, height) = parse_size(size).context("--size")?;
+    let domain = domain(model, model_path, domain_flag)?;
     if model.inputs() != 2 {
         bail!(
             "{}: grid evaluation needs a model with 2 inputs, this one has {}",

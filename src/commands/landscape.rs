@@ -4,10 +4,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use super::grid_args::domain;
 use crate::cli::LandscapeArgs;
-use faultline_gpu::GpuContext;
 use faultline_model::{Domain, Mlp};
-use faultline_render::{Camera, Mode, Scene, ViewOptions};
+use faultline_render::{Camera, Mode, ViewOptions};
 
 /// The most grid samples per side a landscape may ask for.
 const MAX_RESOLUTION: usize = 4096;
@@ -57,23 +57,18 @@ pub fn camera(s: Option<&str>) -> Result<Camera> {
     ))
 }
 
-/// Everything a landscape command needs after parsing and validating its flags.
-pub struct Landscape {
-    /// The evaluated field on the GPU.
-    pub scene: Scene,
+/// The landscape flags, validated against the model.
+pub struct Parsed {
+    /// The input rectangle shown.
+    pub domain: Domain,
     /// Where the camera starts.
     pub camera: Camera,
     /// How to draw.
     pub view: ViewOptions,
 }
 
-/// Validates the flags against the model, evaluates the scene on `ctx`.
-pub fn prepare(
-    ctx: &GpuContext,
-    model: &Mlp,
-    model_path: &Path,
-    args: &LandscapeArgs,
-) -> Result<Landscape> {
+/// Validates the landscape flags against `model`.
+pub fn parse(model: &Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Parsed> {
     if model.inputs() != 2 {
         bail!(
             "{}: the landscape needs a model with 2 inputs, this one has {}",
@@ -90,27 +85,15 @@ pub fn prepare(
     if !(args.height_scale.is_finite() && args.height_scale > 0.0) {
         bail!("--height-scale must be a positive number");
     }
-    let mode = mode(&args.mode, model.outputs())?;
-    let camera = camera(args.camera.as_deref())?;
-    let domain = match &args.domain {
-        Some(s) => Domain::parse_flag(s).context("--domain")?,
-        None => model.metadata.domain.with_context(|| {
-            format!(
-                "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
-                model_path.display()
-            )
-        })?,
-    };
-    let scene = Scene::new(ctx, model, domain, args.resolution)?;
     let view = ViewOptions {
-        mode,
+        mode: mode(&args.mode, model.outputs())?,
         height_scale: args.height_scale,
         crossings: !args.no_crossings,
         ..ViewOptions::default()
     };
-    Ok(Landscape {
-        scene,
-        camera,
+    Ok(Parsed {
+        domain: domain(model, model_path, args.domain.as_deref())?,
+        camera: camera(args.camera.as_deref())?,
         view,
     })
 }

@@ -3,11 +3,11 @@
 use anyhow::{Context, Result, bail};
 use image::ImageEncoder;
 
-use super::landscape::prepare;
+use super::landscape::parse;
 use crate::cli::RenderArgs;
 use crate::output::check_writable;
 use faultline_gpu::GpuContext;
-use faultline_render::{LandscapeRenderer, render_rgba};
+use faultline_render::{LandscapeRenderer, Scene, render_rgba};
 
 /// The colour format of offscreen renders (sRGB, as PNGs are).
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -31,13 +31,14 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.height
         );
     }
-    let landscape = prepare(&ctx, &model, &args.model, &args.landscape)?;
+    let landscape = parse(&model, &args.model, &args.landscape)?;
+    let scene = Scene::new(&ctx, &model, landscape.domain, args.landscape.resolution)?;
     let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let started = std::time::Instant::now();
     let pixels = render_rgba(
         &ctx,
         &mut renderer,
-        &landscape.scene,
+        &scene,
         (args.width, args.height),
         &landscape.camera,
         &landscape.view,

@@ -2,14 +2,13 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use image::ImageEncoder;
 
-use super::landscape::{camera, mode};
+use super::landscape::parse;
 use crate::cli::{LandscapeArgs, ViewArgs};
 use crate::output::check_writable;
-use faultline_model::{Domain, Mlp};
-use faultline_render::ViewOptions;
+use faultline_model::Mlp;
 use faultline_viewer::ViewerOptions;
 
 /// Whether a display server is reachable by the usual variables.
@@ -43,47 +42,21 @@ pub fn open(
             model_path.display()
         );
     }
-    if model.inputs() != 2 {
-        bail!(
-            "{}: the landscape needs a model with 2 inputs",
-            model_path.display()
-        );
-    }
     if frames == Some(0) {
         bail!("--frames must be at least 1");
     }
-    let domain = match &args.domain {
-        Some(s) => Domain::parse_flag(s).context("--domain")?,
-        None => model.metadata.domain.with_context(|| {
-            format!(
-                "{} has no domain in its metadata; pass --domain x0,x1,y0,y1",
-                model_path.display()
-            )
-        })?,
-    };
-    if !(2..=4096).contains(&args.resolution) {
-        bail!(
-            "--resolution {}: must be between 2 and 4096",
-            args.resolution
-        );
-    }
-    let view = ViewOptions {
-        mode: mode(&args.mode, model.outputs())?,
-        height_scale: args.height_scale,
-        crossings: !args.no_crossings,
-        ..ViewOptions::default()
-    };
+    let parsed = parse(&model, model_path, args)?;
     let name = model_path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let report = faultline_viewer::run(ViewerOptions {
-        camera: camera(args.camera.as_deref())?,
+        camera: parsed.camera,
         model,
         name,
-        domain,
+        domain: parsed.domain,
         resolution: args.resolution,
-        view,
+        view: parsed.view,
         frames,
         screenshot: screenshot.map(Path::to_path_buf),
         save_png: Box::new(save_png),

@@ -70,3 +70,36 @@ pub fn read_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
         a.iter().map(|&v| f64::from(v)).collect(),
     )
 }
+
+/// Whether a GPU adapter is available: with FAULTLINE_REQUIRE_GPU=1 a missing one panics,
+/// otherwise the calling test prints why it skips.
+pub fn gpu_available() -> bool {
+    match faultline_gpu::GpuContext::new() {
+        Ok(_) => true,
+        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
+        Err(e) => {
+            eprintln!("skipping GPU test: {e}");
+            false
+        }
+    }
+}
+
+/// Writes the model z0 = x, z1 = y (identity) over `[0, extent]^2` to `dir`: its outputs
+/// cross on the diagonal.
+pub fn diagonal_model(dir: &Path, extent: f64) -> std::path::PathBuf {
+    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
+    let layer = Layer {
+        inputs: 2,
+        outputs: 2,
+        weight: vec![1.0, 0.0, 0.0, 1.0],
+        bias: vec![0.0, 0.0],
+        activation: Activation::Identity,
+    };
+    let metadata = ModelMetadata {
+        domain: Some(Domain::new([0.0, extent], [0.0, extent]).unwrap()),
+        ..Default::default()
+    };
+    let path = dir.join("diag.safetensors");
+    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
+    path
+}
