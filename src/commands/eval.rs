@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::backend::{Engine, choose, cpu_evaluator};
+use super::backend::{Engine, Work, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::EvalArgs;
 use crate::output::check_writable;
@@ -40,7 +40,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     // The field in f32, classes (u32), pairs (u64) and decision (u8) on the host.
     check_memory(&grid, 4.0 * model.outputs() as f64 + 4.0 + 8.0 + 1.0)?;
-    let engine = choose(args.backend)?;
+    let work = if args.classes.is_some() || args.pairs.is_some() || args.decision.is_some() {
+        Work::Boundaries
+    } else {
+        Work::Field
+    };
+    let engine = choose(args.backend, work)?;
 
     let started = Instant::now();
     let mut pipeline_seconds = 0.0;

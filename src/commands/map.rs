@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::backend::{Engine, choose, cpu_evaluator};
+use super::backend::{Engine, Work, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::MapArgs;
 use crate::output::check_writable;
@@ -25,7 +25,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, 4.0 + 3.0)?;
-    let engine = choose(args.backend)?;
+    let engine = choose(args.backend, Work::Boundaries)?;
 
     let bar = if args.quiet || grid.points() < 4 << 20 {
         ProgressBar::hidden()
