@@ -182,46 +182,36 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     Some(ctx) => bench_gpu(ctx, mlp, &grid, args.repeats)?,
                     None => continue,
                 },
-                "cpu-reference" => host_measurement(
+                "cpu-reference" => bench_host(
                     backend,
                     size,
-                    0.0,
-                    time(args.repeats, || {
-                        let t = Instant::now();
+                    args.repeats,
+                    || Ok(()),
+                    |_| {
                         std::hint::black_box(Field::reference(mlp, &grid)?);
-                        Ok(t.elapsed().as_secs_f64())
-                    })?,
-                ),
-                "cpu-burn" => {
-                    let t = Instant::now();
-                    let model = faultline_train::inference::BurnModel::new(mlp);
-                    let setup = t.elapsed().as_secs_f64();
-                    host_measurement(
-                        backend,
-                        size,
-                        setup,
-                        time(args.repeats, || {
-                            let t = Instant::now();
-                            std::hint::black_box(model.field(&grid));
-                            Ok(t.elapsed().as_secs_f64())
-                        })?,
-                    )
-                }
-                "cpu" => {
-                    let t = Instant::now();
-                    let evaluator = CpuEvaluator::new(mlp)?;
-                    let setup = t.elapsed().as_secs_f64();
-                    host_measurement(
-                        backend,
-                        size,
-                        setup,
-                        time(args.repeats, || {
-                            let t = Instant::now();
-                            std::hint::black_box(evaluator.field(&grid));
-                            Ok(t.elapsed().as_secs_f64())
-                        })?,
-                    )
-                }
+                        Ok(())
+                    },
+                )?,
+                "cpu-burn" => bench_host(
+                    backend,
+                    size,
+                    args.repeats,
+                    || Ok(faultline_train::inference::BurnModel::new(mlp)),
+                    |model| {
+                        std::hint::black_box(model.field(&grid));
+                        Ok(())
+                    },
+                )?,
+                "cpu" => bench_host(
+                    backend,
+                    size,
+                    args.repeats,
+                    || Ok(CpuEvaluator::new(mlp)?),
+                    |evaluator| {
+                        std::hint::black_box(evaluator.field(&grid));
+                        Ok(())
+                    },
+                )?,
                 _ => {
                     notes.push(format!("{backend} skipped: not in this build yet"));
                     continue;
@@ -290,10 +280,24 @@ pub fn run(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// A measurement of a host backend: its results are in host memory, so end to end and
-/// compute are the same time.
-fn host_measurement(backend: &str, size: usize, setup: f64, seconds: f64) -> Measurement {
-    Measurement {
+/// Measures a host backend: `prepare` once (timed as its setup), then `run` with warm-up
+/// and repeats. Its results are in host memory, so end to end and compute are the same.
+fn bench_host<T>(
+    backend: &str,
+    size: usize,
+    repeats: usize,
+    prepare: impl FnOnce() -> Result<T>,
+    run: impl Fn(&T) -> Result<()>,
+) -> Result<Measurement> {
+    let started = Instant::now();
+    let state = prepare()?;
+    let setup = started.elapsed().as_secs_f64();
+    let seconds = time(repeats, || {
+        let t = Instant::now();
+        run(&state)?;
+        Ok(t.elapsed().as_secs_f64())
+    })?;
+    Ok(Measurement {
         backend: backend.into(),
         model: String::new(),
         size,
@@ -302,7 +306,7 @@ fn host_measurement(backend: &str, size: usize, setup: f64, seconds: f64) -> Mea
         pipeline_seconds: setup,
         boundary_seconds: None,
         flops_per_point: 0.0,
-    }
+    })
 }
 
 fn model_label(path: &Path, mlp: &Mlp) -> String {

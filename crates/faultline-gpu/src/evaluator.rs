@@ -302,19 +302,11 @@ impl<'a> GridEvaluator<'a> {
                 "could not allocate the field buffer: {e}"
             )));
         }
-        let entries: Vec<wgpu::BindGroupEntry> = [&params, &field, &classes, &signs, &self.weights]
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: b.as_entire_binding(),
-            })
-            .collect();
-        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("resident field"),
-            layout: &self.eval_layout,
-            entries: &entries,
-        });
+        let group = bind_buffers(
+            device,
+            &self.eval_layout,
+            [&params, &field, &classes, &signs, &self.weights],
+        );
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("resident field"),
         });
@@ -545,21 +537,7 @@ impl BandBuffers {
                 "could not allocate GPU buffers for a {width}-wide grid: {e}"
             )));
         }
-        let bind = |layout: &wgpu::BindGroupLayout, buffers: [&wgpu::Buffer; 5]| {
-            let entries: Vec<wgpu::BindGroupEntry> = buffers
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .collect();
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout,
-                entries: &entries,
-            })
-        };
+        let bind = |layout, buffers| bind_buffers(device, layout, buffers);
         let eval_group = bind(
             &ev.eval_layout,
             [&grid_params, &field, &classes, &signs, &ev.weights],
@@ -639,6 +617,27 @@ impl BandBuffers {
         }
         Ok(())
     }
+}
+
+/// A bind group of five whole buffers at bindings 0..5 (both kernels' layout).
+fn bind_buffers(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    buffers: [&wgpu::Buffer; 5],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout,
+        entries: &entries,
+    })
 }
 
 /// Maps the first `bytes` of `buffer`, hands them to `f`, unmaps.
