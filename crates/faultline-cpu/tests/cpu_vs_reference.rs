@@ -2,47 +2,33 @@
 
 use faultline_cpu::{CpuEvaluator, Isa};
 use faultline_model::arrays::Field;
-use faultline_model::random::random_mlp;
+use faultline_model::random::{random_mlp, test_suite};
 use faultline_model::{Activation, Domain, GridSpec};
 
 #[test]
 fn every_activation_shape_and_isa_matches_the_reference() {
-    let hidden = [
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Relu,
-        Activation::LeakyRelu,
-        Activation::Identity,
-    ];
-    let shapes: [&[usize]; 5] = [
-        &[2, 3, 3],
-        &[2, 5, 4, 3],
-        &[2, 8, 8, 11],
-        &[2, 6, 2],
-        &[2, 4, 1],
-    ];
     let grid = GridSpec::new(Domain::new([-3.0, 2.5], [-2.0, 3.0]).unwrap(), 37, 23).unwrap();
     let mut worst = 0.0f64;
-    for (s, shape) in shapes.iter().enumerate() {
-        for (a, &h) in hidden.iter().enumerate() {
-            let output = Activation::ALL[(s + a) % Activation::ALL.len()];
-            let m = random_mlp(shape, h, output, (s * 10 + a) as u64, 1.5);
-            let reference = Field::reference(&m, &grid).unwrap();
-            for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Baseline] {
-                let fast = CpuEvaluator::with_isa(&m, isa).unwrap().field(&grid);
-                assert_eq!(
-                    (fast.width, fast.height, fast.channels),
-                    (37, 23, m.outputs())
+    for m in test_suite() {
+        let (h, output) = (
+            m.layers()[0].activation,
+            m.layers()[m.layers().len() - 1].activation,
+        );
+        let reference = Field::reference(&m, &grid).unwrap();
+        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Baseline] {
+            let fast = CpuEvaluator::with_isa(&m, isa).unwrap().field(&grid);
+            assert_eq!(
+                (fast.width, fast.height, fast.channels),
+                (37, 23, m.outputs())
+            );
+            for (i, (&a, &b)) in fast.values.iter().zip(&reference.values).enumerate() {
+                let (a, b) = (f64::from(a), f64::from(b));
+                worst = worst.max((a - b).abs() / b.abs().max(0.1));
+                assert!(
+                    (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
+                    "{} {h}/{output} {isa:?}: value {i}: {a} vs reference {b}",
+                    m.architecture()
                 );
-                for (i, (&a, &b)) in fast.values.iter().zip(&reference.values).enumerate() {
-                    let (a, b) = (f64::from(a), f64::from(b));
-                    worst = worst.max((a - b).abs() / b.abs().max(0.1));
-                    assert!(
-                        (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
-                        "{} {h}/{output} {isa:?}: value {i}: {a} vs reference {b}",
-                        m.architecture()
-                    );
-                }
             }
         }
     }

@@ -133,40 +133,26 @@ fn assert_matches_reference(mlp: &Mlp, g: &GridSpec, out: &GridOutput, what: &st
 #[test]
 fn random_nets_of_every_activation_match_the_reference() {
     let Some(ctx) = context() else { return };
-    let hidden = [
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Relu,
-        Activation::LeakyRelu,
-        Activation::Identity,
-    ];
-    let shapes: [&[usize]; 5] = [
-        &[2, 3, 3],
-        &[2, 5, 4, 3],
-        &[2, 8, 8, 11],
-        &[2, 6, 2],
-        &[2, 4, 1],
-    ];
     let g = grid(61, 37);
-    for (s, shape) in shapes.iter().enumerate() {
-        for (a, &h) in hidden.iter().enumerate() {
-            let output = Activation::ALL[(s + a) % Activation::ALL.len()];
-            let m = net(shape, h, output, (s * 10 + a) as u64, 1.5);
-            for (lanes, form) in [(4, Form::Unrolled), (1, Form::Unrolled), (4, Form::Looped)] {
-                let what = format!("{} {h}/{output} lanes {lanes} {form:?}", m.architecture());
-                let ev = GridEvaluator::new(
-                    &ctx,
-                    &m,
-                    KernelOptions {
-                        lanes,
-                        form: Some(form),
-                    },
-                )
-                .unwrap();
-                let (out, _) = ev.evaluate(&g, &ALL).unwrap();
-                assert_twin_exact(&out, &what);
-                assert_matches_reference(&m, &g, &out, &what);
-            }
+    for m in faultline_model::random::test_suite() {
+        let (h, output) = (
+            m.layers()[0].activation,
+            m.layers()[m.layers().len() - 1].activation,
+        );
+        for (lanes, form) in [(4, Form::Unrolled), (1, Form::Unrolled), (4, Form::Looped)] {
+            let what = format!("{} {h}/{output} lanes {lanes} {form:?}", m.architecture());
+            let ev = GridEvaluator::new(
+                &ctx,
+                &m,
+                KernelOptions {
+                    lanes,
+                    form: Some(form),
+                },
+            )
+            .unwrap();
+            let (out, _) = ev.evaluate(&g, &ALL).unwrap();
+            assert_twin_exact(&out, &what);
+            assert_matches_reference(&m, &g, &out, &what);
         }
     }
 }

@@ -40,3 +40,31 @@ pub fn random_mlp(
         .collect();
     Mlp::new(layers, ModelMetadata::default()).expect("random nets are valid")
 }
+
+/// The suite of nets every fast path is checked against the reference with: five shapes
+/// (including C = 1 and C = 11) times every hidden activation, with the output activation
+/// rotating through all six, seeded.
+pub fn test_suite() -> Vec<Mlp> {
+    let hidden = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Identity,
+    ];
+    let shapes: [&[usize]; 5] = [
+        &[2, 3, 3],
+        &[2, 5, 4, 3],
+        &[2, 8, 8, 11],
+        &[2, 6, 2],
+        &[2, 4, 1],
+    ];
+    let mut nets = Vec::new();
+    for (s, shape) in shapes.iter().enumerate() {
+        for (a, &h) in hidden.iter().enumerate() {
+            let output = Activation::ALL[(s + a) % Activation::ALL.len()];
+            nets.push(random_mlp(shape, h, output, (s * 10 + a) as u64, 1.5));
+        }
+    }
+    nets
+}
