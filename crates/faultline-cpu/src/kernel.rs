@@ -1,26 +1,49 @@
-//! The per-row kernel: the whole network over blocks of LANES points.
+//! Block operations: dense layers, activations and stores over blocks of LANES points.
 // Lane loops are written as counted `for l in 0..LANES` loops on purpose: that is the form
 // LLVM vectorises reliably.
 #![allow(clippy::needless_range_loop)]
 
-use faultline_model::{Activation, Layer, Mlp};
+use faultline_model::{Activation, Layer};
 
-use crate::math;
+use crate::math::{self, madd};
 
 /// Points per block: one AVX-512 register of `f32`, two AVX2 registers.
 pub const LANES: usize = 16;
 
-type Block = [f32; LANES];
+/// One value per point of a block.
+pub(crate) type Block = [f32; LANES];
 
-/// `acc + a * b`, fused when the instruction set has FMA.
-#[inline(always)]
-fn madd<const FMA: bool>(acc: f32, a: f32, b: f32) -> f32 {
-    if FMA { a.mul_add(b, acc) } else { acc + a * b }
+/// The two activation buffers a block's evaluation ping-pongs between.
+pub(crate) struct Scratch {
+    /// Holds a layer's input and, after [`Scratch::run`], the result.
+    pub a: Vec<Block>,
+    b: Vec<Block>,
+}
+
+impl Scratch {
+    /// Buffers wide enough for `widest` neurons.
+    pub fn new(widest: usize) -> Scratch {
+        Scratch {
+            a: vec![[0.0; LANES]; widest],
+            b: vec![[0.0; LANES]; widest],
+        }
+    }
+
+    /// Runs `layers` on the first `width` blocks of `a`; the output is left in `a`.
+    #[inline(always)]
+    pub fn run<const FMA: bool>(&mut self, layers: &[Layer], mut width: usize) {
+        for layer in layers {
+            dense::<FMA>(layer, &self.a[..width], &mut self.b[..layer.outputs]);
+            activate::<FMA>(layer.activation, &mut self.b[..layer.outputs]);
+            width = layer.outputs;
+            std::mem::swap(&mut self.a, &mut self.b);
+        }
+    }
 }
 
 /// Applies `f` to every lane of every block (a plain counted loop, which vectorises).
 #[inline(always)]
-fn map_lanes(blocks: &mut [Block], f: impl Fn(f32) -> f32) {
+pub(crate) fn map_lanes(blocks: &mut [Block], f: impl Fn(f32) -> f32) {
     for v in blocks {
         for l in 0..LANES {
             v[l] = f(v[l]);
@@ -28,12 +51,14 @@ fn map_lanes(blocks: &mut [Block], f: impl Fn(f32) -> f32) {
     }
 }
 
+/// Applies `activation` to a layer's pre-activations, softmax included.
 #[inline(always)]
-fn activate(activation: Activation, blocks: &mut [Block]) {
+pub(crate) fn activate<const FMA: bool>(activation: Activation, blocks: &mut [Block]) {
     match activation {
-        Activation::Identity | Activation::Softmax => {}
-        Activation::Sigmoid => map_lanes(blocks, math::sigmoid),
-        Activation::Tanh => map_lanes(blocks, math::tanh),
+        Activation::Identity => {}
+        Activation::Softmax => softmax::<FMA>(blocks),
+        Activation::Sigmoid => map_lanes(blocks, math::sigmoid::<FMA>),
+        Activation::Tanh => map_lanes(blocks, math::tanh::<FMA>),
         Activation::Relu => map_lanes(blocks, |x| x.max(0.0)),
         Activation::LeakyRelu => map_lanes(blocks, |x| if x > 0.0 { x } else { x * 0.01 }),
     }
@@ -41,7 +66,7 @@ fn activate(activation: Activation, blocks: &mut [Block]) {
 
 /// Softmax over the outputs, lane by lane.
 #[inline(always)]
-fn softmax(z: &mut [Block]) {
+fn softmax<const FMA: bool>(z: &mut [Block]) {
     let mut max = z[0];
     for o in &z[1..] {
         for l in 0..LANES {
@@ -51,13 +76,17 @@ fn softmax(z: &mut [Block]) {
     let mut sum = [0.0f32; LANES];
     for o in z.iter_mut() {
         for l in 0..LANES {
-            o[l] = math::exp(o[l] - max[l]);
+            o[l] = math::exp::<FMA>(o[l] - max[l]);
             sum[l] += o[l];
         }
     }
+    // The largest term is e^0 = 1, so the sum is at least 1.
+    for l in 0..LANES {
+        sum[l] = math::recip_ge1::<FMA>(sum[l]);
+    }
     for o in z.iter_mut() {
         for l in 0..LANES {
-            o[l] /= sum[l];
+            o[l] *= sum[l];
         }
     }
 }
@@ -104,60 +133,40 @@ fn dense<const FMA: bool>(layer: &Layer, input: &[Block], out: &mut [Block]) {
     }
 }
 
-/// Evaluates one grid row: `xs` are the row's x coordinates, `y` its y; `out` receives
-/// `xs.len() * C` values.
+/// Writes the first `count` points of `blocks` (one block per channel) to `out` in
+/// point-major order (`out[p * C + k]`), the layout of the field.
 #[inline(always)]
-fn row<const FMA: bool>(mlp: &Mlp, xs: &[f32], y: f32, out: &mut [f32]) {
-    let widest = mlp.widths().into_iter().max().unwrap_or(2);
-    let mut a = vec![[0.0f32; LANES]; widest];
-    let mut b = vec![[0.0f32; LANES]; widest];
-    let channels = mlp.outputs();
-    for (block, chunk) in xs.chunks(LANES).enumerate() {
-        let mut x = [0.0f32; LANES];
-        x[..chunk.len()].copy_from_slice(chunk);
-        a[0] = x;
-        a[1] = [y; LANES];
-        let mut width = 2;
-        for layer in mlp.layers() {
-            dense::<FMA>(layer, &a[..width], &mut b[..layer.outputs]);
-            activate(layer.activation, &mut b[..layer.outputs]);
-            if layer.activation == Activation::Softmax {
-                softmax(&mut b[..layer.outputs]);
-            }
-            width = layer.outputs;
-            std::mem::swap(&mut a, &mut b);
+pub(crate) fn store(blocks: &[Block], count: usize, out: &mut [f32]) {
+    if count == LANES {
+        match blocks.len() {
+            1 => return store_full::<1>(blocks, out),
+            2 => return store_full::<2>(blocks, out),
+            3 => return store_full::<3>(blocks, out),
+            4 => return store_full::<4>(blocks, out),
+            5 => return store_full::<5>(blocks, out),
+            6 => return store_full::<6>(blocks, out),
+            7 => return store_full::<7>(blocks, out),
+            8 => return store_full::<8>(blocks, out),
+            _ => {}
         }
-        let first = block * LANES;
-        for l in 0..chunk.len() {
-            let at = (first + l) * channels;
-            for (k, z) in a[..channels].iter().enumerate() {
-                out[at + k] = z[l];
-            }
+    }
+    let channels = blocks.len();
+    for l in 0..count {
+        for (k, z) in blocks.iter().enumerate() {
+            out[l * channels + k] = z[l];
         }
     }
 }
 
-/// The row kernel compiled for the build target.
-pub fn row_baseline(mlp: &Mlp, xs: &[f32], y: f32, out: &mut [f32]) {
-    row::<false>(mlp, xs, y, out)
-}
-
-/// The row kernel compiled for AVX2 + FMA.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn row_avx2(mlp: &Mlp, xs: &[f32], y: f32, out: &mut [f32]) {
-    row::<true>(mlp, xs, y, out)
-}
-
-/// The row kernel compiled for AVX-512.
-///
-/// # Safety
-/// The CPU must support AVX-512F (which implies FMA).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub unsafe fn row_avx512(mlp: &Mlp, xs: &[f32], y: f32, out: &mut [f32]) {
-    row::<true>(mlp, xs, y, out)
+/// A whole block with a channel count known at compile time, which LLVM turns into
+/// shuffles and full-width stores.
+#[inline(always)]
+fn store_full<const C: usize>(blocks: &[Block], out: &mut [f32]) {
+    let blocks: &[Block; C] = blocks.try_into().expect("one block per channel");
+    let out = &mut out[..LANES * C];
+    for l in 0..LANES {
+        for k in 0..C {
+            out[l * C + k] = blocks[k][l];
+        }
+    }
 }

@@ -5,18 +5,24 @@
 //! compiler turns each step into SIMD instructions. The code is compiled three times: for
 //! AVX-512, for AVX2 + FMA, and for the baseline target, and the best one the CPU supports
 //! is picked at run time. Rows are spread over all cores with rayon. Transcendentals use a
-//! polynomial `exp` (Cephes, ~1 ulp) that vectorises, unlike libm's.
+//! polynomial `exp` (Cephes, ~1 ulp) and a division-free reciprocal that vectorise.
+//!
+//! The first layer exploits the grid (see `plan`): along a row it is affine in `x`, so a
+//! sigmoid or tanh first layer comes from tables of exponentials, and a relu first layer
+//! is folded into the second layer segment by segment.
 //!
 //! This crate must stay a plain CPU library (no GPU, no burn). Its CPU reference twin is
 //! `faultline_model::arrays::Field::reference`; the tests compare the two.
 
 mod kernel;
 mod math;
+mod plan;
 
 use std::ops::Range;
 
 use faultline_model::arrays::Field;
 use faultline_model::{GridSpec, Mlp, ModelError};
+use plan::RowPlan;
 use rayon::prelude::*;
 
 pub use kernel::LANES;
@@ -102,14 +108,8 @@ impl CpuEvaluator {
     /// sample positions of the whole grid.
     pub fn field_rows(&self, grid: &GridSpec, rows: Range<usize>) -> Field {
         let channels = self.mlp.outputs();
-        let row_len = grid.width * channels;
-        let mut values = vec![0.0f32; rows.len() * row_len];
-        let first = rows.start;
-        let xs: Vec<f32> = (0..grid.width).map(|c| grid.x(c) as f32).collect();
-        values
-            .par_chunks_mut(row_len)
-            .enumerate()
-            .for_each(|(i, out)| self.row(&xs, grid.y(first + i) as f32, out));
+        let mut values = vec![0.0f32; rows.len() * grid.width * channels];
+        self.field_rows_into(grid, rows.clone(), &mut values);
         Field {
             width: grid.width,
             height: rows.len(),
@@ -118,16 +118,57 @@ impl CpuEvaluator {
         }
     }
 
-    /// Evaluates the row at `y` with column coordinates `xs` into `out` (`W * C` values).
-    fn row(&self, xs: &[f32], y: f32, out: &mut [f32]) {
+    /// Like [`CpuEvaluator::field_rows`], into a caller's buffer of exactly
+    /// `rows.len() * W * C` values (so repeated evaluations can reuse one allocation).
+    ///
+    /// # Panics
+    /// If `out` has another length.
+    pub fn field_rows_into(&self, grid: &GridSpec, rows: Range<usize>, out: &mut [f32]) {
+        let row_len = grid.width * self.mlp.outputs();
+        assert_eq!(out.len(), rows.len() * row_len, "output buffer size");
+        let plan = RowPlan::new(&self.mlp, grid);
+        out.par_chunks_mut(row_len)
+            .enumerate()
+            .for_each(|(i, out)| self.row(&plan, grid.y(rows.start + i), out));
+    }
+
+    /// How rows of `grid` are evaluated: `dense`, `factored` (sigmoid or tanh first layer
+    /// from exponential tables) or `regions` (piecewise-linear first layer folded into the
+    /// second); see the crate's `plan` module.
+    pub fn plan_name(&self, grid: &GridSpec) -> &'static str {
+        RowPlan::new(&self.mlp, grid).name()
+    }
+
+    /// Evaluates the row at `y` into `out` (`W * C` values).
+    fn row(&self, plan: &RowPlan, y: f64, out: &mut [f32]) {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `with_isa` only selects AVX-512 when the CPU reports it.
-            Isa::Avx512 => unsafe { kernel::row_avx512(&self.mlp, xs, y, out) },
+            Isa::Avx512 => unsafe { row_avx512(plan, y, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `with_isa` only selects AVX2 + FMA when the CPU reports both.
-            Isa::Avx2Fma => unsafe { kernel::row_avx2(&self.mlp, xs, y, out) },
-            _ => kernel::row_baseline(&self.mlp, xs, y, out),
+            Isa::Avx2Fma => unsafe { row_avx2(plan, y, out) },
+            _ => plan.row::<false>(y, out),
         }
     }
+}
+
+/// The row evaluation compiled for AVX2 + FMA.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn row_avx2(plan: &RowPlan, y: f64, out: &mut [f32]) {
+    plan.row::<true>(y, out)
+}
+
+/// The row evaluation compiled for AVX-512.
+///
+/// # Safety
+/// The CPU must support AVX-512F (which implies FMA).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn row_avx512(plan: &RowPlan, y: f64, out: &mut [f32]) {
+    plan.row::<true>(y, out)
 }

@@ -3,7 +3,7 @@
 use faultline_cpu::{CpuEvaluator, Isa};
 use faultline_model::arrays::Field;
 use faultline_model::random::{random_mlp, test_suite};
-use faultline_model::{Activation, Domain, GridSpec};
+use faultline_model::{Activation, Domain, GridSpec, Layer, Mlp};
 
 #[test]
 fn every_activation_shape_and_isa_matches_the_reference() {
@@ -52,4 +52,84 @@ fn row_bands_equal_the_whole_grid() {
     let whole = ev.field(&grid);
     let band = ev.field_rows(&grid, 7..19);
     assert_eq!(band.values[..], whole.values[7 * 50 * 4..19 * 50 * 4]);
+}
+
+/// `m` with its first layer changed by `change`.
+fn with_first_layer(m: &Mlp, change: impl FnOnce(&mut Layer)) -> Mlp {
+    let mut layers = m.layers().to_vec();
+    change(&mut layers[0]);
+    Mlp::new(layers, m.metadata.clone()).unwrap()
+}
+
+/// Largest error of the native field against the reference, after checking every value
+/// is within `1e-5 + 1e-4 |reference|`.
+fn check_against_reference(m: &Mlp, grid: &GridSpec, isa: Isa) -> f64 {
+    let reference = Field::reference(m, grid).unwrap();
+    let fast = CpuEvaluator::with_isa(m, isa).unwrap().field(grid);
+    let mut worst = 0.0f64;
+    for (i, (&a, &b)) in fast.values.iter().zip(&reference.values).enumerate() {
+        let (a, b) = (f64::from(a), f64::from(b));
+        worst = worst.max((a - b).abs() / b.abs().max(0.1));
+        assert!(
+            (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
+            "{} {isa:?}: value {i}: {a} vs reference {b}",
+            m.architecture()
+        );
+    }
+    worst
+}
+
+#[test]
+fn each_row_plan_matches_the_reference_on_wide_grids() {
+    // Wide rows cross many first-layer sign changes (regions plan) and long exponential
+    // tables (factored plan); 1-wide rows are the edge case of both.
+    let grids = [
+        GridSpec::new(Domain::new([-4.0, 3.0], [-2.0, 3.5]).unwrap(), 611, 9).unwrap(),
+        GridSpec::new(Domain::new([0.0, 400.0], [0.0, 300.0]).unwrap(), 257, 5).unwrap(),
+        GridSpec::new(Domain::new([-1.0, 1.0], [-1.0, 1.0]).unwrap(), 1, 4).unwrap(),
+    ];
+    let cases = [
+        (&[2, 64, 64, 10][..], Activation::Relu, Activation::Identity, "regions"),
+        (&[2, 32, 16, 4][..], Activation::LeakyRelu, Activation::Softmax, "regions"),
+        (&[2, 8, 3][..], Activation::Identity, Activation::Sigmoid, "regions"),
+        (&[2, 12, 1][..], Activation::Relu, Activation::Tanh, "regions"),
+        (&[2, 3, 3][..], Activation::Sigmoid, Activation::Sigmoid, "factored"),
+        (&[2, 16, 16, 5][..], Activation::Tanh, Activation::Softmax, "factored"),
+        (&[2, 6][..], Activation::Sigmoid, Activation::Sigmoid, "factored"),
+        (&[2, 6][..], Activation::Relu, Activation::Relu, "dense"),
+    ];
+    let mut worst = 0.0f64;
+    for (g, grid) in grids.iter().enumerate() {
+        for (i, &(widths, hidden, output, plan)) in cases.iter().enumerate() {
+            // Inputs on [0, 400] need small first-layer weights to stay interesting.
+            let scale = if g == 1 { 0.02 } else { 1.5 };
+            let m = random_mlp(widths, hidden, output, 100 + i as u64, 1.5);
+            let m = with_first_layer(&m, |first| {
+                first.weight.iter_mut().for_each(|w| *w *= scale / 1.5);
+                if widths.len() == 2 {
+                    first.activation = hidden;
+                }
+            });
+            assert_eq!(
+                CpuEvaluator::new(&m).unwrap().plan_name(grid),
+                plan,
+                "{} {hidden}",
+                m.architecture()
+            );
+            for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Baseline] {
+                worst = worst.max(check_against_reference(&m, grid, isa));
+            }
+        }
+    }
+    eprintln!("worst relative error {worst:.2e}");
+}
+
+#[test]
+fn steep_first_layers_fall_back_to_dense_rows_and_stay_right() {
+    // First-layer weights of 100 over a width of 6 would need e^±300 column factors.
+    let m = random_mlp(&[2, 5, 3], Activation::Sigmoid, Activation::Softmax, 9, 1.5);
+    let m = with_first_layer(&m, |first| first.weight.iter_mut().for_each(|w| *w *= 100.0));
+    let grid = GridSpec::new(Domain::new([-3.0, 3.0], [-3.0, 3.0]).unwrap(), 101, 13).unwrap();
+    assert_eq!(CpuEvaluator::new(&m).unwrap().plan_name(&grid), "dense");
+    check_against_reference(&m, &grid, Isa::detect());
 }
