@@ -1,8 +1,9 @@
-//! Frame time of the landscape renderer: three 512^2 surfaces at 1280x720, offscreen with
-//! readback (an upper bound on a window's frame), full quality and the viewer's "moving"
-//! settings (coarse mesh, no lines).
+//! Frame time of the landscape renderer: three 512^2 surfaces at 1280x720 (or WIDTH x
+//! WIDTH*9/16), offscreen with readback (an upper bound on a window's frame), at full
+//! quality and with the viewer's "moving" settings (`ViewOptions::moving`: coarse mesh, no
+//! lines, no multisampling, half resolution on a software rasteriser).
 //!
-//!     cargo run --release --example frame_time [-- FRAMES]
+//!     cargo run --release --example frame_time [-- FRAMES [WIDTH]]
 
 use std::time::Instant;
 
@@ -13,32 +14,33 @@ use faultline_render::{Camera, LandscapeRenderer, Scene, ViewOptions, render_rgb
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let frames: usize = std::env::args().nth(1).map_or(Ok(5), |s| s.parse())?;
+    let width: u32 = std::env::args().nth(2).map_or(Ok(1280), |s| s.parse())?;
+    let height = width * 9 / 16;
     let ctx = GpuContext::new()?;
     let mlp = random_mlp(&[2, 3, 3], Activation::Sigmoid, Activation::Sigmoid, 7, 3.0);
-    let scene = Scene::new(&ctx, &mlp, Domain::new([-1.0, 1.0], [-1.0, 1.0])?, 512)?;
+    let side = 512;
+    let scene = Scene::new(&ctx, &mlp, Domain::new([-1.0, 1.0], [-1.0, 1.0])?, side)?;
     let mut renderer = LandscapeRenderer::new(&ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
     let camera = Camera::overview();
     println!("adapter: {}", ctx.describe());
-    for (name, view) in [
-        ("full quality", ViewOptions::default()),
-        (
-            "moving (mesh step 5, no lines)",
-            ViewOptions {
-                mesh_step: 5,
-                fast: true,
-                ..ViewOptions::default()
-            },
-        ),
-    ] {
-        render_rgba(&ctx, &mut renderer, &scene, (1280, 720), &camera, &view)?; // warm-up
-        let started = Instant::now();
+    let full = ViewOptions::default();
+    let moving = full.moving(side, ctx.is_software());
+    for (name, view) in [("full quality", full), ("moving", moving)] {
+        render_rgba(&ctx, &mut renderer, &scene, (width, height), &camera, &view)?; // warm-up
+        let mut times = Vec::new();
         for _ in 0..frames {
-            render_rgba(&ctx, &mut renderer, &scene, (1280, 720), &camera, &view)?;
+            let started = Instant::now();
+            render_rgba(&ctx, &mut renderer, &scene, (width, height), &camera, &view)?;
+            times.push(started.elapsed().as_secs_f64() * 1e3);
         }
-        let ms = started.elapsed().as_secs_f64() * 1e3 / frames as f64;
+        times.sort_by(f64::total_cmp);
+        let ms = times[times.len() / 2];
         println!(
-            "{name}: {ms:.1} ms per frame ({:.1} fps), 1280x720, 3 surfaces of 512^2",
-            1e3 / ms
+            "{name}: median {ms:.1} ms per frame ({:.1} fps), {width}x{height}, 3 surfaces of \
+             {side}^2, mesh step {}, render scale {}",
+            1e3 / ms,
+            view.mesh_step,
+            if view.fast { view.render_scale } else { 1.0 },
         );
     }
     Ok(())

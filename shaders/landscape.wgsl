@@ -115,38 +115,48 @@ fn vs_surface(@builtin(vertex_index) vi: u32, @builtin(instance_index) instance:
     return out;
 }
 
-// The field at a fractional (column, row), bilinearly, with its gradient per output in
-// grid units (d/dcolumn, d/drow) from the same bilinear patch.
-struct Sample {
-    z: array<f32, 16>,
-    g: array<vec2<f32>, 16>,
+// The bilinear patch around a fractional (column, row): its four samples and the
+// position inside it. Outputs are sampled one at a time (no per-fragment arrays: they are
+// slow on software rasterisers).
+struct Patch {
+    c0: u32,
+    c1: u32,
+    r0: u32,
+    r1: u32,
+    f: vec2<f32>,
 }
 
-fn sample_field(cell: vec2<f32>) -> Sample {
-    var s: Sample;
+fn patch_at(cell: vec2<f32>) -> Patch {
     let w = u.grid.x;
     let h = u.grid.y;
     let p = clamp(cell, vec2<f32>(0.0), vec2<f32>(f32(w - 1u), f32(h - 1u)));
-    let c0 = u32(floor(p.x));
-    let r0 = u32(floor(p.y));
-    let c1 = min(c0 + 1u, w - 1u);
-    let r1 = min(r0 + 1u, h - 1u);
-    let f = p - vec2<f32>(f32(c0), f32(r0));
-    let n = min(u.grid.z, MAX_CLASSES);
-    for (var k = 0u; k < n; k++) {
-        let z00 = z_at(r0, c0, k);
-        let z01 = z_at(r0, c1, k);
-        let z10 = z_at(r1, c0, k);
-        let z11 = z_at(r1, c1, k);
-        let a = mix(z00, z01, f.x);
-        let b = mix(z10, z11, f.x);
-        s.z[k] = mix(a, b, f.y);
-        s.g[k] = vec2<f32>(mix(z01 - z00, z11 - z10, f.y), b - a);
-    }
-    return s;
+    var q: Patch;
+    q.c0 = u32(floor(p.x));
+    q.r0 = u32(floor(p.y));
+    q.c1 = min(q.c0 + 1u, w - 1u);
+    q.r1 = min(q.r0 + 1u, h - 1u);
+    q.f = p - vec2<f32>(f32(q.c0), f32(q.r0));
+    return q;
 }
 
-// Indices and values of the three largest outputs (lowest index wins ties).
+// Output k at a patch, bilinearly, with its gradient in grid units (d/dcolumn, d/drow)
+// from the same bilinear patch.
+struct Sample {
+    z: f32,
+    g: vec2<f32>,
+}
+
+fn sample_output(q: Patch, k: u32) -> Sample {
+    let z00 = z_at(q.r0, q.c0, k);
+    let z01 = z_at(q.r0, q.c1, k);
+    let z10 = z_at(q.r1, q.c0, k);
+    let z11 = z_at(q.r1, q.c1, k);
+    let a = mix(z00, z01, q.f.x);
+    let b = mix(z10, z11, q.f.x);
+    return Sample(mix(a, b, q.f.y), vec2<f32>(mix(z01 - z00, z11 - z10, q.f.y), b - a));
+}
+
+// Indices, values and gradients of the three largest outputs (lowest index wins ties).
 struct Top3 {
     first: u32,
     second: u32,
@@ -154,28 +164,38 @@ struct Top3 {
     z1: f32,
     z2: f32,
     z3: f32,
+    g1: vec2<f32>,
+    g2: vec2<f32>,
+    g3: vec2<f32>,
 }
 
-fn top3(s: Sample) -> Top3 {
+fn top3(q: Patch) -> Top3 {
     var t: Top3;
+    let s0 = sample_output(q, 0u);
     t.first = 0u;
     t.second = 0u;
     t.third = 0u;
-    t.z1 = s.z[0];
+    t.z1 = s0.z;
     t.z2 = -3.4e38;
     t.z3 = -3.4e38;
+    t.g1 = s0.g;
+    t.g2 = vec2<f32>(0.0);
+    t.g3 = vec2<f32>(0.0);
     let n = min(u.grid.z, MAX_CLASSES);
     for (var k = 1u; k < n; k++) {
-        let z = s.z[k];
-        let above1 = z > t.z1;
-        let above2 = z > t.z2;
-        let above3 = z > t.z3;
-        t.z3 = select(select(t.z3, z, above3), t.z2, above2);
+        let s = sample_output(q, k);
+        let above1 = s.z > t.z1;
+        let above2 = s.z > t.z2;
+        let above3 = s.z > t.z3;
+        t.z3 = select(select(t.z3, s.z, above3), t.z2, above2);
+        t.g3 = select(select(t.g3, s.g, above3), t.g2, above2);
         t.third = select(select(t.third, k, above3), t.second, above2);
         t.second = select(select(t.second, k, above2), t.first, above1);
-        t.z2 = select(select(t.z2, z, above2), t.z1, above1);
+        t.z2 = select(select(t.z2, s.z, above2), t.z1, above1);
+        t.g2 = select(select(t.g2, s.g, above2), t.g1, above1);
         t.first = select(t.first, k, above1);
-        t.z1 = select(t.z1, z, above1);
+        t.z1 = select(t.z1, s.z, above1);
+        t.g1 = select(t.g1, s.g, above1);
     }
     return t;
 }
@@ -213,8 +233,8 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     if ((u.view.w & FAST) != 0u && u.view.x != MODE_ENVELOPE) {
         return vec4<f32>(lit(colours[min(in.surface, MAX_CLASSES - 1u)].rgb, in.normal, in.world), alpha);
     }
-    let s = sample_field(in.cell);
-    let t = top3(s);
+    let q = patch_at(in.cell);
+    let t = top3(q);
     let n = min(u.grid.z, MAX_CLASSES);
     var k = min(in.surface, MAX_CLASSES - 1u);
     if (u.view.x == MODE_ENVELOPE) {
@@ -222,13 +242,17 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     }
     var colour = lit(colours[k].rgb, in.normal, in.world);
 
-    let decision = line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 2.2);
-    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 3.0)
-        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 3.0);
+    let decision = line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 2.2);
+    let junction = line_cover(t.z1 - t.z3, t.g1 - t.g3, footprint, 3.0)
+        * line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 3.0);
     var crossing = 0.0;
-    for (var j = 0u; j < n; j++) {
-        let cover = line_cover(s.z[k] - s.z[j], s.g[k] - s.g[j], footprint, 1.0);
-        crossing = max(crossing, select(cover, 0.0, j == k));
+    if ((u.view.w & SHOW_CROSSINGS) != 0u) {
+        let own = sample_output(q, k);
+        for (var j = 0u; j < n; j++) {
+            let other = sample_output(q, j);
+            let cover = line_cover(own.z - other.z, own.g - other.g, footprint, 1.0);
+            crossing = max(crossing, select(cover, 0.0, j == k));
+        }
     }
 
     let on_top = k == t.first || k == t.second;
@@ -265,11 +289,23 @@ fn vs_floor(@builtin(vertex_index) vi: u32) -> FloorOut {
 @fragment
 fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
     let footprint = fwidth(in.cell);
-    let s = sample_field(in.cell);
-    let t = top3(s);
-    let decision = line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 1.5);
-    let junction = line_cover(t.z1 - t.z3, s.g[t.first] - s.g[t.third], footprint, 4.0)
-        * line_cover(t.z1 - t.z2, s.g[t.first] - s.g[t.second], footprint, 4.0);
+    if ((u.view.w & FAST) != 0u) {
+        // The nearest sample's class, no lines.
+        let cell = vec2<u32>(round(clamp(in.cell, vec2<f32>(0.0),
+            vec2<f32>(f32(u.grid.x - 1u), f32(u.grid.y - 1u)))));
+        var first = 0u;
+        var best = z_at(cell.y, cell.x, 0u);
+        for (var k = 1u; k < min(u.grid.z, MAX_CLASSES); k++) {
+            let z = z_at(cell.y, cell.x, k);
+            first = select(first, k, z > best);
+            best = max(best, z);
+        }
+        return vec4<f32>(mix(colours[first].rgb, vec3<f32>(1.0), 0.25), 1.0);
+    }
+    let t = top3(patch_at(in.cell));
+    let decision = line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 1.5);
+    let junction = line_cover(t.z1 - t.z3, t.g1 - t.g3, footprint, 4.0)
+        * line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 4.0);
     var colour = mix(colours[t.first].rgb, vec3<f32>(1.0), 0.25);
     colour = mix(colour, LINE, decision);
     if (u.grid.z >= 3u) {

@@ -289,10 +289,7 @@ impl Regions {
             Activation::LeakyRelu => f64::from(0.01f32),
             _ => 1.0,
         };
-        Regions {
-            negative,
-            second_t,
-        }
+        Regions { negative, second_t }
     }
 }
 

@@ -89,13 +89,48 @@ fn each_row_plan_matches_the_reference_on_wide_grids() {
         GridSpec::new(Domain::new([-1.0, 1.0], [-1.0, 1.0]).unwrap(), 1, 4).unwrap(),
     ];
     let cases = [
-        (&[2, 64, 64, 10][..], Activation::Relu, Activation::Identity, "regions"),
-        (&[2, 32, 16, 4][..], Activation::LeakyRelu, Activation::Softmax, "regions"),
-        (&[2, 8, 3][..], Activation::Identity, Activation::Sigmoid, "regions"),
-        (&[2, 12, 1][..], Activation::Relu, Activation::Tanh, "regions"),
-        (&[2, 3, 3][..], Activation::Sigmoid, Activation::Sigmoid, "factored"),
-        (&[2, 16, 16, 5][..], Activation::Tanh, Activation::Softmax, "factored"),
-        (&[2, 6][..], Activation::Sigmoid, Activation::Sigmoid, "factored"),
+        (
+            &[2, 64, 64, 10][..],
+            Activation::Relu,
+            Activation::Identity,
+            "regions",
+        ),
+        (
+            &[2, 32, 16, 4][..],
+            Activation::LeakyRelu,
+            Activation::Softmax,
+            "regions",
+        ),
+        (
+            &[2, 8, 3][..],
+            Activation::Identity,
+            Activation::Sigmoid,
+            "regions",
+        ),
+        (
+            &[2, 12, 1][..],
+            Activation::Relu,
+            Activation::Tanh,
+            "regions",
+        ),
+        (
+            &[2, 3, 3][..],
+            Activation::Sigmoid,
+            Activation::Sigmoid,
+            "factored",
+        ),
+        (
+            &[2, 16, 16, 5][..],
+            Activation::Tanh,
+            Activation::Softmax,
+            "factored",
+        ),
+        (
+            &[2, 6][..],
+            Activation::Sigmoid,
+            Activation::Sigmoid,
+            "factored",
+        ),
         (&[2, 6][..], Activation::Relu, Activation::Relu, "dense"),
     ];
     let mut worst = 0.0f64;
@@ -128,7 +163,9 @@ fn each_row_plan_matches_the_reference_on_wide_grids() {
 fn steep_first_layers_fall_back_to_dense_rows_and_stay_right() {
     // First-layer weights of 100 over a width of 6 would need e^±300 column factors.
     let m = random_mlp(&[2, 5, 3], Activation::Sigmoid, Activation::Softmax, 9, 1.5);
-    let m = with_first_layer(&m, |first| first.weight.iter_mut().for_each(|w| *w *= 100.0));
+    let m = with_first_layer(&m, |first| {
+        first.weight.iter_mut().for_each(|w| *w *= 100.0)
+    });
     let grid = GridSpec::new(Domain::new([-3.0, 3.0], [-3.0, 3.0]).unwrap(), 101, 13).unwrap();
     assert_eq!(CpuEvaluator::new(&m).unwrap().plan_name(&grid), "dense");
     check_against_reference(&m, &grid, Isa::detect());

@@ -14,8 +14,16 @@ use crate::{Camera, RenderError, class_colour};
 
 /// The hand-written landscape shader.
 pub const LANDSCAPE_WGSL: &str = include_str!("../../../shaders/landscape.wgsl");
-/// Multisampling of the colour target.
+/// The shader that scales a reduced-resolution frame up to the target.
+pub const BLIT_WGSL: &str = include_str!("../../../shaders/blit.wgsl");
+/// Multisampling of the colour target at full quality (fast frames are not multisampled).
 pub const SAMPLE_COUNT: u32 = 4;
+/// Mesh quads per side while the camera moves on a software rasteriser. llvmpipe's cost is
+/// per triangle and per pixel: 64 x 64 quads per surface at half resolution draws three
+/// surfaces at 1280 x 720 in about 27 ms (examples/frame_time.rs).
+pub const SOFTWARE_MOVING_QUADS: usize = 64;
+/// Mesh quads per side while the camera moves on a hardware GPU.
+pub const HARDWARE_MOVING_QUADS: usize = 1024;
 /// The most classes the renderer draws (the landscape shader's array size, kept small:
 /// per-fragment arrays are slow on software rasterisers).
 pub const MAX_CLASSES: usize = 16;
@@ -53,8 +61,29 @@ pub struct ViewOptions {
     pub mesh_step: u32,
     /// Opacity of the surfaces in [`Mode::All`].
     pub alpha: f32,
-    /// Skip the per-fragment lines (used while the camera moves).
+    /// Skip the per-fragment lines and multisampling (used while the camera moves).
     pub fast: bool,
+    /// With `fast`: draw at this fraction of the target's size and scale up (0 < s <= 1).
+    pub render_scale: f32,
+}
+
+impl ViewOptions {
+    /// The cheaper view drawn while the camera moves over a `side` x `side` grid: a
+    /// coarser mesh, no lines, no multisampling, and on a software rasteriser half the
+    /// resolution. The full view is drawn again when the camera stops.
+    pub fn moving(&self, side: usize, software: bool) -> ViewOptions {
+        let quads = if software {
+            SOFTWARE_MOVING_QUADS
+        } else {
+            HARDWARE_MOVING_QUADS
+        };
+        ViewOptions {
+            mesh_step: (side / quads).max(self.mesh_step as usize).max(1) as u32,
+            fast: true,
+            render_scale: if software { 0.5 } else { 1.0 },
+            ..*self
+        }
+    }
 }
 
 impl Default for ViewOptions {
@@ -70,6 +99,7 @@ impl Default for ViewOptions {
             mesh_step: 1,
             alpha: 0.82,
             fast: false,
+            render_scale: 1.0,
         }
     }
 }
@@ -173,13 +203,244 @@ fn srgb_to_linear(v: u8) -> f32 {
 /// Pipelines and targets for drawing landscapes into textures of one format.
 pub struct LandscapeRenderer {
     format: wgpu::TextureFormat,
+    module: wgpu::ShaderModule,
     layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
     uniforms: wgpu::Buffer,
+    /// Multisampled pipelines for full-quality frames.
+    full: Pipelines,
+    /// Single-sample pipelines, the reduced-resolution target and the blit, made on the
+    /// first fast frame.
+    fast: Option<FastPath>,
+    targets: Option<(u32, u32, wgpu::TextureView, wgpu::TextureView)>,
+}
+
+/// The four pipelines of one sample count.
+struct Pipelines {
     opaque: wgpu::RenderPipeline,
     blended: wgpu::RenderPipeline,
     floor: wgpu::RenderPipeline,
     axes: wgpu::RenderPipeline,
-    targets: Option<(u32, u32, wgpu::TextureView, wgpu::TextureView)>,
+}
+
+/// What fast frames need besides [`Pipelines`].
+struct FastPath {
+    pipelines: Pipelines,
+    blit: wgpu::RenderPipeline,
+    blit_layout: wgpu::BindGroupLayout,
+    sampler: wgpu::Sampler,
+    /// (width, height, colour, depth, blit bind group) of the reduced-resolution target.
+    target: Option<(
+        u32,
+        u32,
+        wgpu::TextureView,
+        wgpu::TextureView,
+        wgpu::BindGroup,
+    )>,
+}
+
+impl Pipelines {
+    fn new(
+        device: &wgpu::Device,
+        module: &wgpu::ShaderModule,
+        layout: &wgpu::PipelineLayout,
+        format: wgpu::TextureFormat,
+        samples: u32,
+    ) -> Pipelines {
+        let pipeline = |label: &str,
+                        vs: &str,
+                        fs: &str,
+                        topology: wgpu::PrimitiveTopology,
+                        blend: Option<wgpu::BlendState>,
+                        depth_write: bool| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(layout),
+                vertex: wgpu::VertexState {
+                    module,
+                    entry_point: Some(vs),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology,
+                    cull_mode: None,
+                    ..Default::default()
+                },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: wgpu::MultisampleState {
+                    count: samples,
+                    ..Default::default()
+                },
+                fragment: Some(wgpu::FragmentState {
+                    module,
+                    entry_point: Some(fs),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        use wgpu::PrimitiveTopology::{LineList, TriangleList};
+        Pipelines {
+            opaque: pipeline(
+                "surfaces",
+                "vs_surface",
+                "fs_surface",
+                TriangleList,
+                None,
+                true,
+            ),
+            blended: pipeline(
+                "see-through surfaces",
+                "vs_surface",
+                "fs_surface",
+                TriangleList,
+                Some(wgpu::BlendState::ALPHA_BLENDING),
+                false,
+            ),
+            floor: pipeline("floor", "vs_floor", "fs_floor", TriangleList, None, true),
+            axes: pipeline("axes", "vs_axes", "fs_axes", LineList, None, true),
+        }
+    }
+}
+
+impl FastPath {
+    fn new(
+        device: &wgpu::Device,
+        module: &wgpu::ShaderModule,
+        layout: &wgpu::PipelineLayout,
+        format: wgpu::TextureFormat,
+    ) -> FastPath {
+        let blit_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("blit"),
+            source: wgpu::ShaderSource::Wgsl(BLIT_WGSL.into()),
+        });
+        let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("blit"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let blit_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("blit"),
+            bind_group_layouts: &[Some(&blit_layout)],
+            immediate_size: 0,
+        });
+        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("blit"),
+            layout: Some(&blit_pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &blit_module,
+                entry_point: Some("vs_blit"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: Default::default(),
+            depth_stencil: None,
+            multisample: Default::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &blit_module,
+                entry_point: Some("fs_blit"),
+                compilation_options: Default::default(),
+                targets: &[Some(format.into())],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        FastPath {
+            pipelines: Pipelines::new(device, module, layout, format, 1),
+            blit,
+            blit_layout,
+            sampler: device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some("blit"),
+                mag_filter: wgpu::FilterMode::Linear,
+                min_filter: wgpu::FilterMode::Linear,
+                ..Default::default()
+            }),
+            target: None,
+        }
+    }
+
+    /// The reduced-resolution colour and depth targets and the blit's bind group.
+    fn target(
+        &mut self,
+        device: &wgpu::Device,
+        format: wgpu::TextureFormat,
+        width: u32,
+        height: u32,
+    ) -> (wgpu::TextureView, wgpu::TextureView, wgpu::BindGroup) {
+        if !matches!(&self.target, Some((w, h, ..)) if *w == width && *h == height) {
+            let texture = |label, format, usage| {
+                device
+                    .create_texture(&wgpu::TextureDescriptor {
+                        label: Some(label),
+                        size: wgpu::Extent3d {
+                            width,
+                            height,
+                            depth_or_array_layers: 1,
+                        },
+                        mip_level_count: 1,
+                        sample_count: 1,
+                        dimension: wgpu::TextureDimension::D2,
+                        format,
+                        usage,
+                        view_formats: &[],
+                    })
+                    .create_view(&Default::default())
+            };
+            let attachment = wgpu::TextureUsages::RENDER_ATTACHMENT;
+            let colour = texture(
+                "fast colour",
+                format,
+                attachment | wgpu::TextureUsages::TEXTURE_BINDING,
+            );
+            let depth = texture("fast depth", DEPTH_FORMAT, attachment);
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("blit"),
+                layout: &self.blit_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&colour),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Sampler(&self.sampler),
+                    },
+                ],
+            });
+            self.target = Some((width, height, colour, depth, group));
+        }
+        let (_, _, colour, depth, group) = self.target.as_ref().expect("just made");
+        (colour.clone(), depth.clone(), group.clone())
+    }
 }
 
 impl LandscapeRenderer {
@@ -213,52 +474,6 @@ impl LandscapeRenderer {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = |label: &str,
-                        vs: &str,
-                        fs: &str,
-                        topology: wgpu::PrimitiveTopology,
-                        blend: Option<wgpu::BlendState>,
-                        depth_write: bool| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some(vs),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState {
-                    topology,
-                    cull_mode: None,
-                    ..Default::default()
-                },
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(depth_write),
-                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: wgpu::MultisampleState {
-                    count: SAMPLE_COUNT,
-                    ..Default::default()
-                },
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(fs),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
-        use wgpu::PrimitiveTopology::{LineList, TriangleList};
         LandscapeRenderer {
             format,
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
@@ -267,25 +482,11 @@ impl LandscapeRenderer {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            opaque: pipeline(
-                "surfaces",
-                "vs_surface",
-                "fs_surface",
-                TriangleList,
-                None,
-                true,
-            ),
-            blended: pipeline(
-                "see-through surfaces",
-                "vs_surface",
-                "fs_surface",
-                TriangleList,
-                Some(wgpu::BlendState::ALPHA_BLENDING),
-                false,
-            ),
-            floor: pipeline("floor", "vs_floor", "fs_floor", TriangleList, None, true),
-            axes: pipeline("axes", "vs_axes", "fs_axes", LineList, None, true),
+            full: Pipelines::new(device, &module, &pipeline_layout, format, SAMPLE_COUNT),
+            fast: None,
+            module,
             layout,
+            pipeline_layout,
             targets: None,
         }
     }
@@ -394,54 +595,118 @@ impl LandscapeRenderer {
                 },
             ],
         });
-        let (msaa, depth) = self.targets(device, width, height);
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("landscape"),
+        let clear = wgpu::Color {
+            r: 0.055,
+            g: 0.06,
+            b: 0.075,
+            a: 1.0,
+        };
+        if !view.fast {
+            let (msaa, depth) = self.targets(device, width, height);
+            let pass = scene_pass(encoder, &msaa, Some(target), &depth, clear);
+            record(pass, &self.full, &group, scene, view);
+            return;
+        }
+        // Fast frames: single-sampled, at `render_scale` of the size, then scaled up.
+        let scale = view.render_scale.clamp(0.05, 1.0);
+        let small = (
+            ((width as f32 * scale).round() as u32).max(1),
+            ((height as f32 * scale).round() as u32).max(1),
+        );
+        let (format, module, layout) = (self.format, &self.module, &self.pipeline_layout);
+        let fast = self
+            .fast
+            .get_or_insert_with(|| FastPath::new(device, module, layout, format));
+        let (colour, depth, blit_group) = fast.target(device, format, small.0, small.1);
+        let pass = scene_pass(encoder, &colour, None, &depth, clear);
+        record(pass, &fast.pipelines, &group, scene, view);
+        let mut blit = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("blit"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &msaa,
+                view: target,
                 depth_slice: None,
-                resolve_target: Some(target),
+                resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color {
-                        r: 0.055,
-                        g: 0.06,
-                        b: 0.075,
-                        a: 1.0,
-                    }),
-                    store: wgpu::StoreOp::Discard,
+                    load: wgpu::LoadOp::Clear(clear),
+                    store: wgpu::StoreOp::Store,
                 },
             })],
-            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: &depth,
-                depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(1.0),
-                    store: wgpu::StoreOp::Discard,
-                }),
-                stencil_ops: None,
-            }),
+            depth_stencil_attachment: None,
             timestamp_writes: None,
             occlusion_query_set: None,
             multiview_mask: None,
         });
-        pass.set_bind_group(0, &group, &[]);
-        if view.floor {
-            pass.set_pipeline(&self.floor);
-            pass.draw(0..6, 0..1);
-            pass.set_pipeline(&self.axes);
-            pass.draw(0..6, 0..1);
+        blit.set_pipeline(&fast.blit);
+        blit.set_bind_group(0, &blit_group, &[]);
+        blit.draw(0..3, 0..1);
+    }
+}
+
+/// Begins the landscape's render pass into `colour` (resolved into `resolve` when
+/// multisampled) with a cleared `depth`.
+fn scene_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    colour: &wgpu::TextureView,
+    resolve: Option<&wgpu::TextureView>,
+    depth: &wgpu::TextureView,
+    clear: wgpu::Color,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("landscape"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view: colour,
+            depth_slice: None,
+            resolve_target: resolve,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(clear),
+                // A multisampled target is only needed until it is resolved.
+                store: if resolve.is_some() {
+                    wgpu::StoreOp::Discard
+                } else {
+                    wgpu::StoreOp::Store
+                },
+            },
+        })],
+        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+            view: depth,
+            depth_ops: Some(wgpu::Operations {
+                load: wgpu::LoadOp::Clear(1.0),
+                store: wgpu::StoreOp::Discard,
+            }),
+            stencil_ops: None,
+        }),
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
+}
+
+/// Records the floor, axes and surfaces of `scene` into `pass`.
+fn record(
+    mut pass: wgpu::RenderPass<'_>,
+    pipelines: &Pipelines,
+    group: &wgpu::BindGroup,
+    scene: &Scene,
+    view: &ViewOptions,
+) {
+    pass.set_bind_group(0, group, &[]);
+    if view.floor {
+        pass.set_pipeline(&pipelines.floor);
+        pass.draw(0..6, 0..1);
+        pass.set_pipeline(&pipelines.axes);
+        pass.draw(0..6, 0..1);
+    }
+    let step = view.mesh_step.max(1) as usize;
+    let quads = (scene.width - 1).div_ceil(step) * (scene.height - 1).div_ceil(step);
+    let vertices = 0..(quads * 6) as u32;
+    match view.mode {
+        Mode::All => {
+            pass.set_pipeline(&pipelines.blended);
+            pass.draw(vertices, 0..scene.channels as u32);
         }
-        let step = view.mesh_step.max(1) as usize;
-        let quads = (scene.width - 1).div_ceil(step) * (scene.height - 1).div_ceil(step);
-        let vertices = 0..(quads * 6) as u32;
-        match view.mode {
-            Mode::All => {
-                pass.set_pipeline(&self.blended);
-                pass.draw(vertices, 0..scene.channels as u32);
-            }
-            Mode::Envelope | Mode::Single(_) => {
-                pass.set_pipeline(&self.opaque);
-                pass.draw(vertices, 0..1);
-            }
+        Mode::Envelope | Mode::Single(_) => {
+            pass.set_pipeline(&pipelines.opaque);
+            pass.draw(vertices, 0..1);
         }
     }
 }

@@ -1,8 +1,16 @@
-//! The landscape shader parses and validates with naga (no adapter needed).
+//! The landscape and blit shaders parse and validate with naga (no adapter needed).
 
 #[test]
 fn landscape_wgsl_validates() {
-    let source = faultline_render::landscape::LANDSCAPE_WGSL;
+    validate(faultline_render::landscape::LANDSCAPE_WGSL);
+}
+
+#[test]
+fn blit_wgsl_validates() {
+    validate(faultline_render::landscape::BLIT_WGSL);
+}
+
+fn validate(source: &str) {
     let module = naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("parse error:\n{}", e.emit_to_string(source)));
     naga::valid::Validator::new(

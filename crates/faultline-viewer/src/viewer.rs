@@ -16,10 +16,6 @@ use winit::window::{Window, WindowId};
 use crate::ViewerError;
 use crate::controls::{CameraMode, Controls};
 
-/// The mesh is drawn with at most this many quads per side while the camera moves, so a
-/// software rasteriser stays interactive; the full mesh is drawn when it stops.
-const MOVING_QUADS_PER_SIDE: usize = 96;
-
 /// Writes a PNG from RGBA8 rows (path, pixels, width, height).
 pub type PngWriter = Box<dyn Fn(&std::path::Path, &[u8], u32, u32) -> Result<(), String>>;
 
@@ -166,11 +162,11 @@ impl App {
             }
             _ => return, // timeout, occluded: try the next frame
         };
-        let mut view = self.view;
-        if self.controls.moving() {
-            view.mesh_step = (self.scene.width / MOVING_QUADS_PER_SIDE).max(1) as u32;
-            view.fast = true;
-        }
+        let view = if self.controls.moving() {
+            self.view.moving(self.scene.width, self.ctx.is_software())
+        } else {
+            self.view
+        };
         let target = frame.texture.create_view(&Default::default());
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         let size = (gpu.config.width, gpu.config.height);
