@@ -211,6 +211,9 @@ pub struct LandscapeArgs {
     /// Do not draw the pairwise crossings that don't change the winner.
     #[arg(long)]
     pub no_crossings: bool,
+    /// Do not label the axes (input names and ranges) or draw the class legend.
+    #[arg(long)]
+    pub no_labels: bool,
 }
 
 /// `faultline render`.

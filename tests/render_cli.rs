@@ -260,3 +260,52 @@ fn demo_without_a_display_trains_and_renders_pngs() {
     assert!(dir.path().join("s1.safetensors").exists());
     assert_shows_a_landscape(&dir.path().join("landscape.png"), 200);
 }
+
+#[test]
+fn labels_draw_the_legend_and_no_labels_leaves_the_corner_empty() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let render = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "render",
+            "tests/fixtures/seed_233.safetensors",
+            "--width",
+            "640",
+            "--height",
+            "360",
+            "--resolution",
+            "32",
+            "-o",
+            s(&out),
+        ];
+        args.extend(extra);
+        ok(&args);
+        image::open(out).unwrap().to_rgb8()
+    };
+    let labelled = render("labelled.png", &[]);
+    let plain = render("plain.png", &["--no-labels"]);
+    // The legend's corner: the class names' text in the labelled image (many light pixels),
+    // nothing but the background without labels (the landscape is centred).
+    let light = |img: &image::RgbImage| {
+        (0..60)
+            .flat_map(|y| (0..80).map(move |x| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 150))
+            .count()
+    };
+    let background = plain.get_pixel(0, 0).0;
+    let corner_is_background = (0..60)
+        .flat_map(|y| (0..80).map(move |x| (x, y)))
+        .all(|(x, y)| plain.get_pixel(x, y).0 == background);
+    assert!(
+        corner_is_background,
+        "--no-labels drew in the legend corner"
+    );
+    assert!(
+        light(&labelled) > 40,
+        "labelled: {} light pixels in the legend corner",
+        light(&labelled)
+    );
+}

@@ -44,6 +44,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         camera: None,
         domain: None,
         no_crossings: false,
+        no_labels: false,
     };
     if display_available() {
         println!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");

@@ -89,6 +89,7 @@ pub fn parse(model: &Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Par
         mode: mode(&args.mode, model.outputs())?,
         height_scale: args.height_scale,
         crossings: !args.no_crossings,
+        labels: !args.no_labels,
         ..ViewOptions::default()
     };
     Ok(Parsed {

@@ -33,10 +33,10 @@ impl Camera {
     /// The default overview of the landscape: from the front left, above.
     pub fn overview() -> Camera {
         Camera::orbit(
-            Vec3::new(0.0, 0.25, 0.0),
+            Vec3::new(0.0, 0.2, 0.05),
             (-28f32).to_radians(),
-            (-33f32).to_radians(),
-            3.3,
+            (-34f32).to_radians(),
+            3.9,
         )
     }
 

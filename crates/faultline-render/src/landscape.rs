@@ -10,6 +10,7 @@ use faultline_gpu::{GpuContext, GridEvaluator};
 use faultline_model::{Domain, GridSpec, Mlp};
 use faultline_shader::KernelOptions;
 
+use crate::overlay::{Overlay, annotate};
 use crate::{Camera, RenderError, class_colour};
 
 /// The hand-written landscape shader.
@@ -28,6 +29,12 @@ pub const HARDWARE_MOVING_QUADS: usize = 1024;
 /// per-fragment arrays are slow on software rasterisers).
 pub const MAX_CLASSES: usize = 16;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Length of the two input axes in world units (the floor is 2 wide); keep in sync with
+/// `vs_axes` in shaders/landscape.wgsl.
+pub const AXIS_LENGTH: f32 = 2.1;
+/// How far the floor sits below the lowest output, as a fraction of the height scale;
+/// keep in sync with shaders/landscape.wgsl.
+pub const FLOOR_DROP: f32 = 0.04;
 
 /// What the surfaces show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +72,8 @@ pub struct ViewOptions {
     pub fast: bool,
     /// With `fast`: draw at this fraction of the target's size and scale up (0 < s <= 1).
     pub render_scale: f32,
+    /// Label the axes (input names and ranges) and draw the class legend.
+    pub labels: bool,
 }
 
 impl ViewOptions {
@@ -100,6 +109,7 @@ impl Default for ViewOptions {
             alpha: 0.82,
             fast: false,
             render_scale: 1.0,
+            labels: true,
         }
     }
 }
@@ -135,6 +145,10 @@ pub struct Scene {
     pub z_range: [f32; 2],
     /// The input rectangle shown.
     pub domain: Domain,
+    /// The class names, one per output (the legend).
+    pub class_names: Vec<String>,
+    /// The two input names (the axes).
+    pub input_names: [String; 2],
 }
 
 impl Scene {
@@ -187,6 +201,11 @@ impl Scene {
             channels: mlp.outputs(),
             z_range: [lo - 0.02 * span, hi + 0.02 * span],
             domain,
+            class_names: mlp.class_names(),
+            input_names: {
+                let names = mlp.input_names();
+                [names[0].clone(), names[1].clone()]
+            },
         })
     }
 }
@@ -213,6 +232,8 @@ pub struct LandscapeRenderer {
     /// first fast frame.
     fast: Option<FastPath>,
     targets: Option<(u32, u32, wgpu::TextureView, wgpu::TextureView)>,
+    /// Labels for offscreen frames ([`render_rgba`]), made on first use.
+    overlay: Option<Overlay>,
 }
 
 /// The four pipelines of one sample count.
@@ -488,6 +509,7 @@ impl LandscapeRenderer {
             layout,
             pipeline_layout,
             targets: None,
+            overlay: None,
         }
     }
 
@@ -762,6 +784,21 @@ pub fn render_rgba(
         camera,
         view,
     );
+    if view.labels {
+        let format = renderer.format();
+        let overlay = renderer
+            .overlay
+            .get_or_insert_with(|| Overlay::new(device, format));
+        overlay.draw(
+            device,
+            &ctx.queue,
+            &mut encoder,
+            &view_tex,
+            (width, height),
+            Overlay::offscreen_input((width, height)),
+            |context| annotate(context, scene, camera, view, (width, height)),
+        );
+    }
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {

@@ -9,11 +9,13 @@
 pub mod camera;
 pub mod landscape;
 pub mod map;
+pub mod overlay;
 pub mod palette;
 
 pub use camera::Camera;
 pub use landscape::{LandscapeRenderer, Mode, Scene, ViewOptions, render_rgba};
 pub use map::{MapStyle, compose_map};
+pub use overlay::{Overlay, annotate};
 pub use palette::class_colour;
 
 /// What can go wrong drawing.

@@ -6,11 +6,14 @@
 //! orbit/fly, R resets the view, M cycles the mode (all surfaces, envelope, each class),
 //! 1-9 toggle class visibility, B/C/J toggle the decision boundary / crossings /
 //! junctions, G the floor, +/- the height scale, [ and ] halve or double the grid
-//! resolution (re-evaluated on the GPU), F12 or P saves a screenshot, Esc quits.
+//! resolution (re-evaluated on the GPU), F12 or P saves a screenshot, Tab shows or hides
+//! the overlay panel (egui: model summary, class visibility, mode, height, boundary
+//! toggles, grid resolution, camera, screenshot), Esc quits.
 //!
 //! This crate owns input handling and the window's surface; drawing is faultline-render's.
 
 mod controls;
+mod panel;
 mod viewer;
 
 pub use viewer::{PngWriter, ViewerOptions, ViewerReport, run};

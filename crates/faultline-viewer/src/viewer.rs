@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use faultline_gpu::GpuContext;
 use faultline_model::{Domain, Mlp};
-use faultline_render::{Camera, LandscapeRenderer, Mode, Scene, ViewOptions, render_rgba};
+use faultline_render::{
+    Camera, LandscapeRenderer, Mode, Overlay, Scene, ViewOptions, annotate, render_rgba,
+};
 use winit::application::ApplicationHandler;
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, EventLoop};
@@ -15,6 +17,7 @@ use winit::window::{Window, WindowId};
 
 use crate::ViewerError;
 use crate::controls::{CameraMode, Controls};
+use crate::panel::{self, PanelActions, PanelInfo};
 
 /// Writes a PNG from RGBA8 rows (path, pixels, width, height).
 pub type PngWriter = Box<dyn Fn(&std::path::Path, &[u8], u32, u32) -> Result<(), String>>;
@@ -59,6 +62,10 @@ struct Gpu {
     surface: wgpu::Surface<'static>,
     config: wgpu::SurfaceConfiguration,
     renderer: LandscapeRenderer,
+    /// Labels and the panel, drawn over each frame.
+    overlay: Overlay,
+    /// Window events turned into egui input.
+    egui: egui_winit::State,
 }
 
 struct App {
@@ -74,6 +81,11 @@ struct App {
     frame_seconds: f64,
     error: Option<String>,
     screenshot_requested: bool,
+    /// Whether the overlay panel is shown (Tab toggles it).
+    show_panel: bool,
+    /// Something changed since the last frame (frames are drawn on demand unless the
+    /// camera moves or `frames` is set).
+    dirty: bool,
 }
 
 /// Opens the window and runs until it is closed (or `frames` were drawn).
@@ -101,6 +113,8 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         frame_seconds: 0.0,
         error: None,
         screenshot_requested: false,
+        show_panel: true,
+        dirty: true,
     };
     event_loop
         .run_app(&mut app)
@@ -145,6 +159,7 @@ impl App {
     }
 
     fn redraw(&mut self, event_loop: &ActiveEventLoop) {
+        self.dirty = false;
         let now = Instant::now();
         let dt = (now - self.last_frame).as_secs_f32().min(0.2);
         self.last_frame = now;
@@ -180,6 +195,46 @@ impl App {
             &self.camera,
             &view,
         );
+        let input = gpu.egui.take_egui_input(&gpu.window);
+        let info = PanelInfo {
+            name: &self.options.name,
+            architecture: self.options.model.architecture(),
+            parameters: self.options.model.parameter_count(),
+            class_names: &self.scene.class_names,
+            input_names: &self.scene.input_names,
+            domain: self.options.domain,
+            resolution: self.scene.width,
+            adapter: &self.report.adapter,
+            frame_ms: 1e3 * self.frame_seconds / self.report.frames.max(1) as f64,
+        };
+        let mut actions = PanelActions::default();
+        let (scene, camera, show_panel) = (&self.scene, &self.camera, self.show_panel);
+        let (panel_view, camera_mode) = (&mut self.view, &mut self.controls.mode);
+        let output = gpu.overlay.draw(
+            &self.ctx.device,
+            &self.ctx.queue,
+            &mut encoder,
+            &target,
+            size,
+            input,
+            |context| {
+                if view.labels {
+                    annotate(context, scene, camera, &view, size);
+                }
+                if show_panel {
+                    actions = panel::show(context, &info, panel_view, camera_mode);
+                }
+            },
+        );
+        gpu.egui
+            .handle_platform_output(&gpu.window, output.platform_output);
+        if output
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|v| v.repaint_delay.is_zero())
+        {
+            self.dirty = true;
+        }
         self.ctx.queue.submit([encoder.finish()]);
         gpu.window.pre_present_notify();
         self.ctx.queue.present(frame);
@@ -196,6 +251,11 @@ impl App {
                 gpu.window.set_title(&title);
             }
         }
+        if self.controls.moving() {
+            // Draw once more when the camera stops: the full-quality frame.
+            self.dirty = true;
+        }
+        self.apply(actions);
         let done = self.options.frames.is_some_and(|n| self.report.frames >= n);
         if self.screenshot_requested || (done && self.options.screenshot.is_some()) {
             self.screenshot_requested = false;
@@ -235,6 +295,35 @@ impl App {
         Ok(())
     }
 
+    /// Evaluates the field again at `resolution` samples per side (on the GPU).
+    fn reevaluate(&mut self, resolution: usize) {
+        match Scene::new(
+            &self.ctx,
+            &self.options.model,
+            self.options.domain,
+            resolution,
+        ) {
+            Ok(scene) => self.scene = scene,
+            Err(e) => eprintln!("cannot re-evaluate at {resolution}^2: {e}"),
+        }
+    }
+
+    /// Does what the panel asked for.
+    fn apply(&mut self, actions: PanelActions) {
+        if let Some(resolution) = actions.resolution {
+            self.reevaluate(resolution);
+            self.dirty = true;
+        }
+        if actions.reset_camera {
+            self.camera = self.options.camera;
+            self.dirty = true;
+        }
+        if actions.screenshot {
+            self.screenshot_requested = true;
+            self.dirty = true;
+        }
+    }
+
     fn key(&mut self, event_loop: &ActiveEventLoop, code: KeyCode) {
         let classes = self.scene.channels;
         match code {
@@ -269,16 +358,9 @@ impl App {
                 } else {
                     (self.scene.width * 2).min(4096)
                 };
-                match Scene::new(
-                    &self.ctx,
-                    &self.options.model,
-                    self.options.domain,
-                    resolution,
-                ) {
-                    Ok(scene) => self.scene = scene,
-                    Err(e) => eprintln!("cannot re-evaluate at {resolution}^2: {e}"),
-                }
+                self.reevaluate(resolution);
             }
+            KeyCode::Tab => self.show_panel = !self.show_panel,
             KeyCode::F12 | KeyCode::KeyP => self.screenshot_requested = true,
             _ => {
                 let digits = [
@@ -343,11 +425,22 @@ impl ApplicationHandler for App {
             };
             surface.configure(&self.ctx.device, &config);
             let renderer = LandscapeRenderer::new(&self.ctx.device, format);
+            let overlay = Overlay::new(&self.ctx.device, format);
+            let egui = egui_winit::State::new(
+                overlay.context.clone(),
+                egui::ViewportId::ROOT,
+                &window,
+                Some(window.scale_factor() as f32),
+                None,
+                Some(self.ctx.limits.max_texture_dimension_2d as usize),
+            );
             Ok(Gpu {
                 window,
                 surface,
                 config,
                 renderer,
+                overlay,
+                egui,
             })
         })();
         match result {
@@ -364,11 +457,25 @@ impl ApplicationHandler for App {
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        if !matches!(event, WindowEvent::RedrawRequested) {
+            self.dirty = true;
+        }
+        let (egui_keyboard, egui_pointer) = match &mut self.gpu {
+            Some(gpu) => {
+                let response = gpu.egui.on_window_event(&gpu.window, &event);
+                let context = &gpu.overlay.context;
+                (
+                    response.consumed && context.egui_wants_keyboard_input(),
+                    context.is_pointer_over_egui() || context.egui_wants_pointer_input(),
+                )
+            }
+            None => (false, false),
+        };
         match event {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(_) => self.configure(),
             WindowEvent::RedrawRequested => self.redraw(event_loop),
-            WindowEvent::KeyboardInput { event, .. } => {
+            WindowEvent::KeyboardInput { event, .. } if !egui_keyboard => {
                 if let PhysicalKey::Code(code) = event.physical_key {
                     let pressed = event.state == ElementState::Pressed;
                     self.controls.key(code, pressed);
@@ -382,9 +489,10 @@ impl ApplicationHandler for App {
                 button: MouseButton::Left,
                 ..
             } => {
-                self.controls.dragging = state == ElementState::Pressed;
+                // A press on the panel is the panel's; a release always ends a drag.
+                self.controls.dragging = state == ElementState::Pressed && !egui_pointer;
             }
-            WindowEvent::MouseWheel { delta, .. } => {
+            WindowEvent::MouseWheel { delta, .. } if !egui_pointer => {
                 let lines = match delta {
                     MouseScrollDelta::LineDelta(_, y) => y,
                     MouseScrollDelta::PixelDelta(p) => p.y as f32 / 40.0,
@@ -407,7 +515,10 @@ impl ApplicationHandler for App {
     }
 
     fn about_to_wait(&mut self, _: &ActiveEventLoop) {
-        if let Some(gpu) = &self.gpu {
+        // Frames on demand: a full-quality frame costs a second on a software rasteriser,
+        // so a still view is not redrawn in a loop.
+        let wanted = self.dirty || self.controls.moving() || self.options.frames.is_some();
+        if let (Some(gpu), true) = (&self.gpu, wanted) {
             gpu.window.request_redraw();
         }
     }

@@ -1,0 +1,155 @@
+//! The overlay panel (egui): the model summary and every view setting the keys change.
+
+use faultline_render::{Mode, ViewOptions, class_colour};
+
+use crate::controls::CameraMode;
+
+/// Grid resolutions the panel offers (samples per side).
+const RESOLUTIONS: [usize; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
+
+/// What the panel shows about the model and the session.
+pub struct PanelInfo<'a> {
+    /// The model's short name.
+    pub name: &'a str,
+    /// Layer widths and activations, e.g. `2-3-3 sigmoid`.
+    pub architecture: String,
+    /// Number of weights and biases.
+    pub parameters: usize,
+    /// One name per output.
+    pub class_names: &'a [String],
+    /// The two input names.
+    pub input_names: &'a [String; 2],
+    /// The input rectangle.
+    pub domain: faultline_model::Domain,
+    /// Grid samples per side now.
+    pub resolution: usize,
+    /// The adapter, in words.
+    pub adapter: &'a str,
+    /// Mean milliseconds per frame.
+    pub frame_ms: f64,
+}
+
+/// What the viewer should do once the frame is drawn.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PanelActions {
+    /// Re-evaluate the field at this many samples per side.
+    pub resolution: Option<usize>,
+    /// Save a screenshot.
+    pub screenshot: bool,
+    /// Put the camera back where it started.
+    pub reset_camera: bool,
+}
+
+/// Shows the panel; changes `view` and `camera` in place and returns the rest.
+pub fn show(
+    context: &egui::Context,
+    info: &PanelInfo,
+    view: &mut ViewOptions,
+    camera: &mut CameraMode,
+) -> PanelActions {
+    let mut actions = PanelActions::default();
+    egui::Window::new("Faultline")
+        .default_pos(context.content_rect().right_top() + egui::vec2(-250.0, 10.0))
+        .default_width(230.0)
+        .resizable(false)
+        .show(context, |ui| {
+            ui.label(egui::RichText::new(info.name).strong());
+            ui.label(format!(
+                "{}, {} parameters",
+                info.architecture, info.parameters
+            ));
+            let [x, y] = info.input_names;
+            let d = info.domain;
+            ui.small(format!(
+                "{x} in [{}, {}], {y} in [{}, {}]",
+                d.x[0], d.x[1], d.y[0], d.y[1]
+            ));
+            ui.small(format!("{} | {:.0} ms/frame", info.adapter, info.frame_ms));
+            ui.separator();
+
+            ui.label("Classes");
+            for (k, name) in info.class_names.iter().enumerate() {
+                let [r, g, b] = class_colour(k);
+                let bit = 1u32 << k.min(31);
+                let mut visible = view.visible & bit != 0;
+                ui.horizontal(|ui| {
+                    let (swatch, _) =
+                        ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter()
+                        .rect_filled(swatch, 2.0, egui::Color32::from_rgb(r, g, b));
+                    if ui.checkbox(&mut visible, name).changed() {
+                        view.visible ^= bit;
+                    }
+                });
+            }
+            ui.separator();
+
+            ui.label("Surfaces");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut view.mode, Mode::All, "all");
+                ui.radio_value(&mut view.mode, Mode::Envelope, "envelope");
+                let single = matches!(view.mode, Mode::Single(_));
+                if ui.radio(single, "one").clicked() && !single {
+                    view.mode = Mode::Single(0);
+                }
+            });
+            if let Mode::Single(k) = view.mode {
+                let mut k = k;
+                egui::ComboBox::from_id_salt("class")
+                    .selected_text(info.class_names[k].as_str())
+                    .show_ui(ui, |ui| {
+                        for (j, name) in info.class_names.iter().enumerate() {
+                            ui.selectable_value(&mut k, j, name);
+                        }
+                    });
+                view.mode = Mode::Single(k);
+            }
+            ui.add(
+                egui::Slider::new(&mut view.height_scale, 0.1..=4.0)
+                    .logarithmic(true)
+                    .text("height"),
+            );
+            ui.separator();
+
+            ui.label("Boundaries");
+            ui.checkbox(&mut view.decision, "decision boundary (B)");
+            ui.checkbox(&mut view.crossings, "pairwise crossings (C)");
+            ui.checkbox(&mut view.junctions, "junctions (J)");
+            ui.checkbox(&mut view.floor, "floor map and axes (G)");
+            ui.checkbox(&mut view.labels, "labels and legend");
+            ui.separator();
+
+            let mut resolution = info.resolution;
+            ui.horizontal(|ui| {
+                ui.label("Grid");
+                egui::ComboBox::from_id_salt("resolution")
+                    .selected_text(format!("{resolution}²"))
+                    .show_ui(ui, |ui| {
+                        for r in RESOLUTIONS {
+                            ui.selectable_value(&mut resolution, r, format!("{r}²"));
+                        }
+                    });
+            });
+            if resolution != info.resolution {
+                actions.resolution = Some(resolution);
+            }
+            ui.horizontal(|ui| {
+                ui.label("Camera");
+                ui.radio_value(camera, CameraMode::Fly, "fly");
+                ui.radio_value(camera, CameraMode::Orbit, "orbit");
+            });
+            ui.horizontal(|ui| {
+                actions.reset_camera = ui.button("Reset view (R)").clicked();
+                actions.screenshot = ui.button("Screenshot (F12)").clicked();
+            });
+            ui.collapsing("Keys", |ui| {
+                ui.small(
+                    "W/A/S/D or arrows: move · Q/E: down/up · Shift: faster · wheel: speed\n\
+                     drag: look (orbit in orbit mode) · O: fly/orbit · R: reset\n\
+                     M: mode · 1-9: classes · B/C/J: lines · G: floor · +/-: height\n\
+                     [ ]: grid resolution · F12/P: screenshot · Tab: this panel · Esc: quit",
+                );
+            });
+        });
+    actions
+}
