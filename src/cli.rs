@@ -94,11 +94,12 @@ pub struct InspectArgs {
 /// Where a grid is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
-    /// The GPU if an adapter exists (lavapipe counts), else the CPU with a notice.
+    /// A hardware GPU if there is one; else the native CPU path (faster than a software
+    /// adapter such as lavapipe; FAULTLINE_REQUIRE_GPU=1 takes the adapter anyway)
     Auto,
-    /// The generated compute shader on the GPU; an error without an adapter.
+    /// The generated compute shader on the GPU (lavapipe counts); an error without one
     Gpu,
-    /// The CPU reference evaluator.
+    /// The native CPU evaluator on all cores
     Cpu,
 }
 
@@ -174,7 +175,7 @@ pub struct BenchArgs {
     /// Grid side N (an N x N grid).
     #[arg(long, default_value = "2048", allow_hyphen_values = true)]
     pub size: String,
-    /// Backends, comma separated: all, gpu, cpu, cpu-reference, cpu-burn.
+    /// Backends, comma separated: all, gpu, cpu, cpu-dense, cpu-reference, cpu-burn.
     #[arg(long, default_value = "all")]
     pub backend: String,
     /// Timed repeats per measurement (the median is reported), after one warm-up.

@@ -28,23 +28,14 @@ fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// What the command needs computed, which decides what `auto` picks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    /// Only the field: the native CPU path beats a software adapter here.
-    Field,
-    /// Classes, boundaries, junctions: the GPU boundary pass beats the CPU's even on a
-    /// software adapter (an 8192^2 map: 3.4 s on lavapipe, 13.6 s on the CPU path).
-    Boundaries,
-}
-
 /// Opens the engine `backend` asks for.
 ///
 /// `auto` takes a hardware GPU when there is one. A software adapter (lavapipe) runs on
-/// the same CPU cores as the native evaluator: for the field alone the native path is
-/// faster (BENCHMARKS.md), for boundaries lavapipe is, so `auto` picks by `work`. With no
+/// the same CPU cores as the native evaluator, which is faster there for the field (7x,
+/// BENCHMARKS.md) and for boundaries (an 8192^2 map: 1.75 s against 1.97 s), so `auto`
+/// takes the CPU then, unless FAULTLINE_REQUIRE_GPU=1 asks for the adapter. With no
 /// adapter at all it takes the CPU with a one-line notice, unless FAULTLINE_REQUIRE_GPU=1.
-pub fn choose(backend: Backend, work: Work) -> Result<Engine> {
+pub fn choose(backend: Backend) -> Result<Engine> {
     match backend {
         Backend::Cpu => Ok(Engine::Cpu),
         Backend::Gpu => match GpuContext::new() {
@@ -52,9 +43,7 @@ pub fn choose(backend: Backend, work: Work) -> Result<Engine> {
             Err(e) => bail!("--backend gpu: {e}"),
         },
         Backend::Auto => match GpuContext::new() {
-            Ok(ctx) if gpu_required() || !ctx.is_software() || work == Work::Boundaries => {
-                Ok(Engine::Gpu(Box::new(ctx)))
-            }
+            Ok(ctx) if gpu_required() || !ctx.is_software() => Ok(Engine::Gpu(Box::new(ctx))),
             Ok(_) => Ok(Engine::Cpu),
             Err(e) if gpu_required() => bail!("FAULTLINE_REQUIRE_GPU=1: {e}"),
             Err(e) => {

@@ -19,7 +19,7 @@ use faultline_model::random::random_mlp;
 use faultline_model::{Activation, Domain, GridSpec, Mlp};
 use faultline_shader::KernelOptions;
 
-const BACKENDS: [&str; 4] = ["gpu", "cpu", "cpu-burn", "cpu-reference"];
+const BACKENDS: [&str; 5] = ["gpu", "cpu", "cpu-dense", "cpu-burn", "cpu-reference"];
 
 /// One row of the report.
 struct Measurement {
@@ -31,7 +31,8 @@ struct Measurement {
     /// Median seconds with results left in place.
     compute_seconds: f64,
     pipeline_seconds: f64,
-    /// Median seconds of the GPU evaluation with the boundary pass added (gpu only).
+    /// Median seconds of the evaluation with the boundary pass added (gpu and cpu: the
+    /// field and the flags word per cell, compared with the field alone).
     boundary_seconds: Option<f64>,
     flops_per_point: f64,
 }
@@ -202,23 +203,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
                         Ok(())
                     },
                 )?,
-                "cpu" => bench_host(
-                    backend,
-                    size,
-                    args.repeats,
-                    || {
-                        let out = vec![0.0f32; grid.points() * mlp.outputs()];
-                        Ok((CpuEvaluator::new(mlp)?, std::cell::RefCell::new(out)))
-                    },
-                    |(evaluator, out)| {
-                        // One result buffer for every repeat, as the viewer and onnxruntime's
-                        // arena do: the timing is the evaluation, not the kernel's page faults.
-                        let mut out = out.borrow_mut();
-                        evaluator.field_rows_into(&grid, 0..grid.height, &mut out);
-                        std::hint::black_box(&mut *out);
-                        Ok(())
-                    },
-                )?,
+                "cpu" | "cpu-dense" => {
+                    let evaluator = CpuEvaluator::new(mlp)?;
+                    let evaluator = if backend == "cpu-dense" {
+                        evaluator.dense()
+                    } else {
+                        evaluator
+                    };
+                    bench_cpu(backend, &evaluator, &grid, args.repeats)?
+                }
                 _ => {
                     notes.push(format!("{backend} skipped: not in this build yet"));
                     continue;
@@ -312,6 +305,49 @@ fn bench_host<T>(
         compute_seconds: seconds,
         pipeline_seconds: setup,
         boundary_seconds: None,
+        flops_per_point: 0.0,
+    })
+}
+
+/// The native CPU path: the field into one reused buffer (as the viewer and
+/// onnxruntime's arena do: the timing is the evaluation, not the kernel's page faults),
+/// then the same with the boundary pass (classes, sign masks and the flags word).
+fn bench_cpu(
+    backend: &str,
+    evaluator: &CpuEvaluator,
+    grid: &GridSpec,
+    repeats: usize,
+) -> Result<Measurement> {
+    let mut out = vec![0.0f32; grid.points() * evaluator.outputs()];
+    let mut flags = vec![0u32; grid.points()];
+    let seconds = time(repeats, || {
+        let t = Instant::now();
+        evaluator.field_rows_into(grid, 0..grid.height, &mut out);
+        std::hint::black_box(&mut out);
+        Ok(t.elapsed().as_secs_f64())
+    })?;
+    let boundaries = time(repeats, || {
+        let t = Instant::now();
+        evaluator.field_rows_into(grid, 0..grid.height, &mut out);
+        let field = Field {
+            width: grid.width,
+            height: grid.height,
+            channels: evaluator.outputs(),
+            values: std::mem::take(&mut out),
+        };
+        faultline_cpu::boundary::flags_into(&field, &mut flags)?;
+        std::hint::black_box(&mut flags);
+        out = field.values;
+        Ok(t.elapsed().as_secs_f64())
+    })?;
+    Ok(Measurement {
+        backend: backend.into(),
+        model: String::new(),
+        size: grid.width,
+        seconds,
+        compute_seconds: seconds,
+        pipeline_seconds: 0.0,
+        boundary_seconds: Some(boundaries),
         flops_per_point: 0.0,
     })
 }

@@ -4,11 +4,12 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::backend::{Engine, Work, choose, cpu_evaluator};
+use super::backend::{Engine, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::EvalArgs;
 use crate::output::check_writable;
 use faultline_gpu::{EvalRequest, GridEvaluator};
+use faultline_cpu::boundary::Codes;
 use faultline_model::arrays::Field;
 use faultline_model::npy;
 use faultline_shader::KernelOptions;
@@ -40,12 +41,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     // The field in f32, classes (u32), pairs (u64) and decision (u8) on the host.
     check_memory(&grid, 4.0 * model.outputs() as f64 + 4.0 + 8.0 + 1.0)?;
-    let work = if args.classes.is_some() || args.pairs.is_some() || args.decision.is_some() {
-        Work::Boundaries
-    } else {
-        Work::Field
-    };
-    let engine = choose(args.backend, work)?;
+    let boundaries = args.classes.is_some() || args.pairs.is_some() || args.decision.is_some();
+    let engine = choose(args.backend)?;
 
     let started = Instant::now();
     let mut pipeline_seconds = 0.0;
@@ -74,11 +71,22 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         Engine::Cpu => {
             let field = cpu_evaluator(&model)?.field(&grid);
-            Arrays {
-                classes: field.classes(),
-                decision: field.decision(),
-                pairs: args.pairs.is_some().then(|| field.pairs()).transpose()?,
-                field: Some(field),
+            let h = grid.height;
+            if boundaries {
+                let codes = Codes::of(&field)?;
+                Arrays {
+                    decision: codes.decision(h),
+                    pairs: args.pairs.is_some().then(|| codes.pairs(h)),
+                    classes: codes.classes,
+                    field: Some(field),
+                }
+            } else {
+                Arrays {
+                    classes: Vec::new(),
+                    decision: Vec::new(),
+                    pairs: None,
+                    field: Some(field),
+                }
             }
         }
     };

@@ -6,12 +6,11 @@ use anyhow::{Context, Result};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::backend::{Engine, Work, choose, cpu_evaluator};
+use super::backend::{Engine, choose, cpu_evaluator};
 use super::grid_args::{check_memory, grid};
 use crate::cli::MapArgs;
 use crate::output::check_writable;
-use faultline_gpu::{CROSSING, DECISION, EvalRequest, GridEvaluator, JUNCTION};
-use faultline_model::arrays::junctions;
+use faultline_gpu::{EvalRequest, GridEvaluator};
 use faultline_model::{GridSpec, Mlp};
 use faultline_render::{MapStyle, compose_map};
 use faultline_shader::KernelOptions;
@@ -19,13 +18,20 @@ use faultline_shader::KernelOptions;
 /// Rows per band of the CPU path (bounded memory at any size).
 const CPU_BAND_ROWS: usize = 256;
 
+// The CPU and GPU boundary passes write the same flags word.
+const _: () = assert!(
+    faultline_cpu::boundary::DECISION == faultline_gpu::DECISION
+        && faultline_cpu::boundary::JUNCTION == faultline_gpu::JUNCTION
+        && faultline_cpu::boundary::CROSSING == faultline_gpu::CROSSING
+);
+
 pub fn run(args: MapArgs) -> Result<()> {
     check_writable("-o", &args.output)?;
     let model = faultline_model::io::load(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, 4.0 + 3.0)?;
-    let engine = choose(args.backend, Work::Boundaries)?;
+    let engine = choose(args.backend)?;
 
     let bar = if args.quiet || grid.points() < 4 << 20 {
         ProgressBar::hidden()
@@ -100,29 +106,7 @@ pub fn run(args: MapArgs) -> Result<()> {
 }
 
 /// The per-cell flags from the native CPU evaluator, band by band (each band evaluates one extra
-/// row: the upper neighbours of its last row).
+/// row: the upper neighbours of its last row), all cores.
 fn cpu_flags(model: &Mlp, grid: &GridSpec, progress: &mut dyn FnMut(usize)) -> Result<Vec<u32>> {
-    let (w, h) = (grid.width, grid.height);
-    let evaluator = cpu_evaluator(model)?;
-    let mut flags = Vec::with_capacity(w * h);
-    let mut r0 = 0;
-    while r0 < h {
-        let rows = CPU_BAND_ROWS.min(h - r0);
-        let band = evaluator.field_rows(grid, r0..(r0 + rows + 1).min(h));
-        let classes = band.classes();
-        let decision = band.decision();
-        let junction = junctions(&classes, w, band.height);
-        let pairs = band.pairs().unwrap_or_else(|_| vec![0; w * band.height]);
-        for cell in 0..rows * w {
-            flags.push(
-                classes[cell]
-                    | if decision[cell] != 0 { DECISION } else { 0 }
-                    | if junction[cell] != 0 { JUNCTION } else { 0 }
-                    | if pairs[cell] != 0 { CROSSING } else { 0 },
-            );
-        }
-        r0 += rows;
-        progress(r0);
-    }
-    Ok(flags)
+    Ok(cpu_evaluator(model)?.flags(grid, CPU_BAND_ROWS, progress)?)
 }

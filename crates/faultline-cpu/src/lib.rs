@@ -14,6 +14,7 @@
 //! This crate must stay a plain CPU library (no GPU, no burn). Its CPU reference twin is
 //! `faultline_model::arrays::Field::reference`; the tests compare the two.
 
+pub mod boundary;
 mod kernel;
 mod math;
 mod plan;
@@ -61,6 +62,8 @@ impl Isa {
 pub struct CpuEvaluator {
     mlp: Mlp,
     isa: Isa,
+    /// Whether rows may use the grid-aware first-layer plans (else every row is dense).
+    grid_plans: bool,
 }
 
 impl CpuEvaluator {
@@ -86,7 +89,20 @@ impl CpuEvaluator {
         Ok(CpuEvaluator {
             mlp: mlp.clone(),
             isa,
+            grid_plans: true,
         })
+    }
+
+    /// The same evaluator with every row evaluated densely, layer by layer per block: the
+    /// grid-aware first-layer plans off (benchmarks compare the two).
+    pub fn dense(mut self) -> CpuEvaluator {
+        self.grid_plans = false;
+        self
+    }
+
+    /// Outputs per point (C).
+    pub fn outputs(&self) -> usize {
+        self.mlp.outputs()
     }
 
     /// The instruction set in use.
@@ -126,17 +142,43 @@ impl CpuEvaluator {
     pub fn field_rows_into(&self, grid: &GridSpec, rows: Range<usize>, out: &mut [f32]) {
         let row_len = grid.width * self.mlp.outputs();
         assert_eq!(out.len(), rows.len() * row_len, "output buffer size");
-        let plan = RowPlan::new(&self.mlp, grid);
+        let plan = RowPlan::new(&self.mlp, grid, self.grid_plans);
         out.par_chunks_mut(row_len)
             .enumerate()
             .for_each(|(i, out)| self.row(&plan, grid.y(rows.start + i), out));
+    }
+
+    /// The flags word of every cell of `grid` (`class | DECISION | JUNCTION | CROSSING`,
+    /// see [`boundary`]), band by band so memory stays bounded: each band of
+    /// `band_rows` rows evaluates one extra row, the upper neighbours of its last row.
+    /// `progress` gets the rows done after each band.
+    pub fn flags(
+        &self,
+        grid: &GridSpec,
+        band_rows: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<u32>, ModelError> {
+        let (w, h) = (grid.width, grid.height);
+        let band_rows = band_rows.max(1);
+        let mut flags = Vec::with_capacity(w * h);
+        let mut r0 = 0;
+        while r0 < h {
+            let rows = band_rows.min(h - r0);
+            let band = self.field_rows(grid, r0..(r0 + rows + 1).min(h));
+            let start = flags.len();
+            flags.resize(start + rows * w, 0);
+            boundary::flags_into(&band, &mut flags[start..])?;
+            r0 += rows;
+            progress(r0);
+        }
+        Ok(flags)
     }
 
     /// How rows of `grid` are evaluated: `dense`, `factored` (sigmoid or tanh first layer
     /// from exponential tables) or `regions` (piecewise-linear first layer folded into the
     /// second); see the crate's `plan` module.
     pub fn plan_name(&self, grid: &GridSpec) -> &'static str {
-        RowPlan::new(&self.mlp, grid).name()
+        RowPlan::new(&self.mlp, grid, self.grid_plans).name()
     }
 
     /// Evaluates the row at `y` into `out` (`W * C` values).

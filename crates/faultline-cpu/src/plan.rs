@@ -66,12 +66,14 @@ pub(crate) struct RowPlan<'a> {
 }
 
 impl<'a> RowPlan<'a> {
-    /// Chooses the plan for `mlp` (2 inputs) on `grid`'s columns.
-    pub fn new(mlp: &'a Mlp, grid: &GridSpec) -> RowPlan<'a> {
+    /// Chooses the plan for `mlp` (2 inputs) on `grid`'s columns; `grid_plans` false
+    /// forces the dense plan.
+    pub fn new(mlp: &'a Mlp, grid: &GridSpec, grid_plans: bool) -> RowPlan<'a> {
         let xs64: Vec<f64> = (0..grid.width).map(|c| grid.x(c)).collect();
         let xs = xs64.iter().map(|&x| x as f32).collect();
         let layer = &mlp.layers()[0];
         let first = match layer.activation {
+            _ if !grid_plans => FirstLayer::Dense,
             Activation::Sigmoid | Activation::Tanh => {
                 Factored::new(mlp, &xs64).map_or(FirstLayer::Dense, FirstLayer::Factored)
             }

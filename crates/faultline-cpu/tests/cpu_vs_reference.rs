@@ -63,9 +63,10 @@ fn with_first_layer(m: &Mlp, change: impl FnOnce(&mut Layer)) -> Mlp {
 
 /// Largest error of the native field against the reference, after checking every value
 /// is within `1e-5 + 1e-4 |reference|`.
-fn check_against_reference(m: &Mlp, grid: &GridSpec, isa: Isa) -> f64 {
+fn check_against_reference(m: &Mlp, grid: &GridSpec, evaluator: &CpuEvaluator) -> f64 {
     let reference = Field::reference(m, grid).unwrap();
-    let fast = CpuEvaluator::with_isa(m, isa).unwrap().field(grid);
+    let fast = evaluator.field(grid);
+    let isa = evaluator.isa();
     let mut worst = 0.0f64;
     for (i, (&a, &b)) in fast.values.iter().zip(&reference.values).enumerate() {
         let (a, b) = (f64::from(a), f64::from(b));
@@ -152,8 +153,12 @@ fn each_row_plan_matches_the_reference_on_wide_grids() {
                 m.architecture()
             );
             for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Baseline] {
-                worst = worst.max(check_against_reference(&m, grid, isa));
+                let evaluator = CpuEvaluator::with_isa(&m, isa).unwrap();
+                worst = worst.max(check_against_reference(&m, grid, &evaluator));
             }
+            let dense = CpuEvaluator::new(&m).unwrap().dense();
+            assert_eq!(dense.plan_name(grid), "dense");
+            worst = worst.max(check_against_reference(&m, grid, &dense));
         }
     }
     eprintln!("worst relative error {worst:.2e}");
@@ -168,5 +173,53 @@ fn steep_first_layers_fall_back_to_dense_rows_and_stay_right() {
     });
     let grid = GridSpec::new(Domain::new([-3.0, 3.0], [-3.0, 3.0]).unwrap(), 101, 13).unwrap();
     assert_eq!(CpuEvaluator::new(&m).unwrap().plan_name(&grid), "dense");
-    check_against_reference(&m, &grid, Isa::detect());
+    check_against_reference(&m, &grid, &CpuEvaluator::new(&m).unwrap());
+}
+
+#[test]
+fn boundary_arrays_match_the_reference_in_any_band_size() {
+    use faultline_cpu::boundary::{CROSSING, Codes, DECISION, JUNCTION};
+    use faultline_model::arrays::junctions;
+    // A coarse grid of a wiggly net: many class changes, junctions and crossings; plus a
+    // diagonal net with exact ties (z0 = x, z1 = y) to pin the lowest-index rule.
+    let grid = GridSpec::new(Domain::new([-3.0, 3.0], [-3.0, 3.0]).unwrap(), 53, 41).unwrap();
+    let mut nets: Vec<Mlp> = [1usize, 2, 3, 5, 11]
+        .iter()
+        .map(|&c| random_mlp(&[2, 12, c], Activation::Tanh, Activation::Identity, c as u64, 4.0))
+        .collect();
+    nets.push(Mlp::new(
+        vec![Layer {
+            inputs: 2,
+            outputs: 2,
+            weight: vec![1.0, 0.0, 0.0, 1.0],
+            bias: vec![0.0, 0.0],
+            activation: Activation::Identity,
+        }],
+        Default::default(),
+    )
+    .unwrap());
+    for m in &nets {
+        let evaluator = CpuEvaluator::new(m).unwrap();
+        let field = evaluator.field(&grid);
+        let codes = Codes::of(&field).unwrap();
+        let h = grid.height;
+        assert_eq!(codes.classes, field.classes(), "{}", m.architecture());
+        assert_eq!(codes.pairs(h), field.pairs().unwrap());
+        assert_eq!(codes.decision(h), field.decision());
+        let junction = junctions(&field.classes(), grid.width, h);
+        let pairs = field.pairs().unwrap();
+        let flags = codes.flags(h);
+        for (cell, &f) in flags.iter().enumerate() {
+            assert_eq!(f & 0xffff, field.classes()[cell]);
+            assert_eq!(f & DECISION != 0, field.decision()[cell] != 0);
+            assert_eq!(f & JUNCTION != 0, junction[cell] != 0);
+            assert_eq!(f & CROSSING != 0, pairs[cell] != 0);
+        }
+        if m.outputs() >= 3 {
+            assert!(flags.iter().any(|f| f & JUNCTION != 0), "no junction to test");
+        }
+        for band in [1, 2, 7, 40, 100] {
+            assert_eq!(evaluator.flags(&grid, band, &mut |_| {}).unwrap(), flags);
+        }
+    }
 }
