@@ -175,9 +175,18 @@ pub fn run(args: BenchArgs) -> Result<()> {
         None
     };
     let mut results = Vec::new();
-    for (label, mlp, domain) in &models {
+    // Host backends first, the GPU last: a software adapter's worker threads would
+    // otherwise still compete for the cores while the host paths are timed.
+    let mut order: Vec<(usize, usize)> = (0..models.len())
+        .flat_map(|m| (0..backends.len()).map(move |b| (m, b)))
+        .collect();
+    order.sort_by_key(|&(m, b)| (backends[b] == "gpu", m, b));
+    let mut measured = Vec::new();
+    for (model_index, backend_index) in order {
+        let (label, mlp, domain) = &models[model_index];
+        let backend = backends[backend_index];
         let grid = GridSpec::new(*domain, size, size)?;
-        for &backend in &backends {
+        {
             let m = match backend {
                 "gpu" => match &gpu {
                     Some(ctx) => bench_gpu(ctx, mlp, &grid, args.repeats)?,
@@ -217,13 +226,19 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     continue;
                 }
             };
-            results.push(Measurement {
-                model: label.clone(),
-                flops_per_point: flops_per_point(mlp),
-                ..m
-            });
+            measured.push((
+                (model_index, backend_index),
+                Measurement {
+                    model: label.clone(),
+                    flops_per_point: flops_per_point(mlp),
+                    ..m
+                },
+            ));
         }
     }
+    // Reported by model, in the order the backends were asked for.
+    measured.sort_by_key(|(key, _)| *key);
+    results.extend(measured.into_iter().map(|(_, m)| m));
     notes.dedup();
 
     if args.json {

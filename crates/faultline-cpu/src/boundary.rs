@@ -73,13 +73,15 @@ impl Codes {
     pub fn pairs(&self, rows: usize) -> Vec<PairMask> {
         let w = self.width;
         let mut out: Vec<PairMask> = vec![0; rows * w];
-        out.par_chunks_mut(w.max(1)).enumerate().for_each(|(r, out)| {
-            let (row, up) = self.row_and_up(&self.signs, r);
-            for (c, o) in out.iter_mut().enumerate() {
-                let right = row[(c + 1).min(w - 1)];
-                *o = (row[c] ^ right) | (row[c] ^ up[c]);
-            }
-        });
+        out.par_chunks_mut(w.max(1))
+            .enumerate()
+            .for_each(|(r, out)| {
+                let (row, up) = self.row_and_up(&self.signs, r);
+                for (c, o) in out.iter_mut().enumerate() {
+                    let right = row[(c + 1).min(w - 1)];
+                    *o = (row[c] ^ right) | (row[c] ^ up[c]);
+                }
+            });
         out
     }
 
@@ -108,23 +110,38 @@ impl Codes {
         let w = self.width;
         let (k, k_up) = self.row_and_up(&self.classes, r);
         let (s, s_up) = self.row_and_up(&self.signs, r);
-        let (k_up, s_up, out) = (&k_up[..w], &s_up[..w], &mut out[..w]);
-        for c in 0..w {
-            // A missing right neighbour is the cell itself, which never differs.
-            let cr = (c + 1).min(w - 1);
-            let (a, b, u, d) = (k[c], k[cr], k_up[c], k_up[cr]);
-            let decision = b != a || u != a;
-            let distinct = 1
-                + u32::from(b != a)
-                + u32::from(u != a && u != b)
-                + u32::from(d != a && d != b && d != u);
-            let crossing = (s[c] ^ s[cr]) | (s[c] ^ s_up[c]) != 0;
-            out[c] = (a & 0xffff)
-                | if decision { DECISION } else { 0 }
-                | if distinct >= 3 { JUNCTION } else { 0 }
-                | if crossing { CROSSING } else { 0 };
+        let last = w - 1;
+        // Every column but the last against its right neighbour, in straight zipped loops
+        // the compiler vectorises; the last column's right neighbour is itself.
+        let cells = out[..last]
+            .iter_mut()
+            .zip(k[..last].iter().zip(&k[1..]))
+            .zip(k_up[..last].iter().zip(&k_up[1..]))
+            .zip(s[..last].iter().zip(&s[1..]))
+            .zip(&s_up[..last]);
+        for ((((o, (&a, &b)), (&u, &d)), (&sa, &sb)), &su) in cells {
+            *o = flag(a, b, u, d, sa, sb, su);
         }
+        out[last] = flag(
+            k[last], k[last], k_up[last], k_up[last], s[last], s[last], s_up[last],
+        );
     }
+}
+
+/// The flags word of a cell of class `a` and sign mask `sa`, with right neighbour `b`
+/// (`sb`), upper neighbour `u` (`su`) and upper-right neighbour `d`.
+#[inline(always)]
+fn flag(a: u32, b: u32, u: u32, d: u32, sa: PairMask, sb: PairMask, su: PairMask) -> u32 {
+    let decision = (b != a) | (u != a);
+    let distinct = 1
+        + u32::from(b != a)
+        + u32::from((u != a) & (u != b))
+        + u32::from((d != a) & (d != b) & (d != u));
+    let crossing = ((sa ^ sb) | (sa ^ su)) != 0;
+    (a & 0xffff)
+        | (u32::from(decision) * DECISION)
+        | (u32::from(distinct >= 3) * JUNCTION)
+        | (u32::from(crossing) * CROSSING)
 }
 
 /// Rows per parallel task of [`flags_into`]: small enough that a task's codes stay in cache.
@@ -172,7 +189,7 @@ fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMa
     fn fixed<const C: usize>(values: &[f32], classes: &mut [u32], signs: &mut [PairMask]) {
         for ((class, sign), z) in classes.iter_mut().zip(signs).zip(values.chunks_exact(C)) {
             let z: &[f32; C] = z.try_into().expect("C values per cell");
-            (*class, *sign) = code(z);
+            (*class, *sign) = code_fixed(z);
         }
     }
     match c {
@@ -187,6 +204,25 @@ fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMa
             }
         }
     }
+}
+
+/// [`code`] with the output count known at compile time (unrolled, constant shifts).
+#[inline(always)]
+fn code_fixed<const C: usize>(z: &[f32; C]) -> (u32, PairMask) {
+    let mut best = 0u32;
+    let mut top = z[0];
+    let mut mask: PairMask = 0;
+    let mut bit = 0;
+    for i in 0..C {
+        let above = z[i] > top;
+        best = if above { i as u32 } else { best };
+        top = if above { z[i] } else { top };
+        for j in i + 1..C {
+            mask |= PairMask::from(z[i] - z[j] > 0.0) << bit;
+            bit += 1;
+        }
+    }
+    (best, mask)
 }
 
 /// The class and sign mask of one cell's outputs.

@@ -136,7 +136,23 @@ fn dense<const FMA: bool>(layer: &Layer, input: &[Block], out: &mut [Block]) {
 /// Writes the first `count` points of `blocks` (one block per channel) to `out` in
 /// point-major order (`out[p * C + k]`), the layout of the field.
 #[inline(always)]
-pub(crate) fn store(blocks: &[Block], count: usize, out: &mut [f32]) {
+pub(crate) fn store<const WIDE: bool>(blocks: &[Block], count: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if WIDE && count == LANES {
+        // SAFETY: WIDE is only set on the AVX-512 path (`row_avx512`).
+        unsafe {
+            match blocks.len() {
+                2 => return store_avx512::<2>(blocks, out),
+                3 => return store_avx512::<3>(blocks, out),
+                4 => return store_avx512::<4>(blocks, out),
+                5 => return store_avx512::<5>(blocks, out),
+                6 => return store_avx512::<6>(blocks, out),
+                7 => return store_avx512::<7>(blocks, out),
+                8 => return store_avx512::<8>(blocks, out),
+                _ => {}
+            }
+        }
+    }
     if count == LANES {
         match blocks.len() {
             1 => return store_full::<1>(blocks, out),
@@ -158,15 +174,74 @@ pub(crate) fn store(blocks: &[Block], count: usize, out: &mut [f32]) {
     }
 }
 
+/// A whole block of `C` channels (2 <= C <= 8) interleaved with AVX-512 permutes: output
+/// vector v gathers, for each channel k, the lanes whose point-major index is `k` mod C,
+/// from full-register loads of the blocks (partial loads of blocks just stored would stall
+/// store forwarding, which is what the compiler makes of the portable version).
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store_avx512<const C: usize>(blocks: &[Block], out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let out = &mut out[..LANES * C];
+    let mut loaded = [_mm512_setzero_ps(); C];
+    for (k, block) in blocks[..C].iter().enumerate() {
+        // SAFETY: a block is 16 f32, readable.
+        loaded[k] = unsafe { _mm512_loadu_ps(block.as_ptr()) };
+    }
+    for v in 0..C {
+        let mut packed = _mm512_setzero_ps();
+        for (k, &source) in loaded.iter().enumerate() {
+            let (index, mask) = &Interleave::<C>::TABLE[v][k];
+            // SAFETY: `index` is 16 i32, readable.
+            let index = unsafe { _mm512_loadu_si512(index.as_ptr().cast()) };
+            packed = _mm512_mask_permutexvar_ps(packed, *mask, index, source);
+        }
+        // SAFETY: `out` holds LANES * C values; this writes 16 of them at 16 v.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr().add(v * LANES), packed) };
+    }
+}
+
+/// Permutation tables of [`store_avx512`], computed at compile time.
+#[cfg(target_arch = "x86_64")]
+struct Interleave<const C: usize>;
+
+#[cfg(target_arch = "x86_64")]
+impl<const C: usize> Interleave<C> {
+    /// For output vector v and channel k: the source lane of each output lane, and the
+    /// output lanes that come from channel k.
+    const TABLE: [[([i32; LANES], u16); C]; C] = {
+        let mut table = [[([0i32; LANES], 0u16); C]; C];
+        let mut v = 0;
+        while v < C {
+            let mut p = 0;
+            while p < LANES {
+                let g = v * LANES + p;
+                table[v][g % C].0[p] = (g / C) as i32;
+                table[v][g % C].1 |= 1 << p;
+                p += 1;
+            }
+            v += 1;
+        }
+        table
+    };
+}
+
 /// A whole block with a channel count known at compile time, which LLVM turns into
 /// shuffles and full-width stores.
 #[inline(always)]
 fn store_full<const C: usize>(blocks: &[Block], out: &mut [f32]) {
-    let blocks: &[Block; C] = blocks.try_into().expect("one block per channel");
-    let out = &mut out[..LANES * C];
+    // Whole blocks copied into values first: shuffling those in registers avoids partial
+    // loads of blocks just stored (which stall store forwarding).
+    let blocks: [Block; C] = std::array::from_fn(|k| blocks[k]);
+    let mut packed = [[0.0f32; C]; LANES];
     for l in 0..LANES {
         for k in 0..C {
-            out[l * C + k] = blocks[k][l];
+            packed[l][k] = blocks[k][l];
         }
     }
+    out[..LANES * C].copy_from_slice(packed.as_flattened());
 }

@@ -190,7 +190,7 @@ impl CpuEvaluator {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `with_isa` only selects AVX2 + FMA when the CPU reports both.
             Isa::Avx2Fma => unsafe { row_avx2(plan, y, out) },
-            _ => plan.row::<false>(y, out),
+            _ => plan.row::<false, false>(y, out),
         }
     }
 }
@@ -202,7 +202,7 @@ impl CpuEvaluator {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn row_avx2(plan: &RowPlan, y: f64, out: &mut [f32]) {
-    plan.row::<true>(y, out)
+    plan.row::<true, false>(y, out)
 }
 
 /// The row evaluation compiled for AVX-512.
@@ -212,5 +212,5 @@ unsafe fn row_avx2(plan: &RowPlan, y: f64, out: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn row_avx512(plan: &RowPlan, y: f64, out: &mut [f32]) {
-    plan.row::<true>(y, out)
+    plan.row::<true, true>(y, out)
 }

@@ -102,18 +102,19 @@ impl<'a> RowPlan<'a> {
         }
     }
 
-    /// Evaluates the row at `y` into `out` (`W * C` values, point-major).
+    /// Evaluates the row at `y` into `out` (`W * C` values, point-major); `WIDE`: the
+    /// code runs with AVX-512.
     #[inline(always)]
-    pub fn row<const FMA: bool>(&self, y: f64, out: &mut [f32]) {
+    pub fn row<const FMA: bool, const WIDE: bool>(&self, y: f64, out: &mut [f32]) {
         match &self.first {
-            FirstLayer::Dense => self.dense_row::<FMA>(y, out),
-            FirstLayer::Factored(f) => self.factored_row::<FMA>(f, y, out),
-            FirstLayer::Regions(r) => self.regions_row::<FMA>(r, y, out),
+            FirstLayer::Dense => self.dense_row::<FMA, WIDE>(y, out),
+            FirstLayer::Factored(f) => self.factored_row::<FMA, WIDE>(f, y, out),
+            FirstLayer::Regions(r) => self.regions_row::<FMA, WIDE>(r, y, out),
         }
     }
 
     #[inline(always)]
-    fn dense_row<const FMA: bool>(&self, y: f64, out: &mut [f32]) {
+    fn dense_row<const FMA: bool, const WIDE: bool>(&self, y: f64, out: &mut [f32]) {
         let mut s = Scratch::new(self.widest);
         let channels = self.mlp.outputs();
         for (block, chunk) in self.xs.chunks(LANES).enumerate() {
@@ -123,12 +124,17 @@ impl<'a> RowPlan<'a> {
             s.a[1] = [y as f32; LANES];
             s.run::<FMA>(self.mlp.layers(), 2);
             let at = block * LANES * channels;
-            kernel::store(&s.a[..channels], chunk.len(), &mut out[at..]);
+            kernel::store::<WIDE>(&s.a[..channels], chunk.len(), &mut out[at..]);
         }
     }
 
     #[inline(always)]
-    fn factored_row<const FMA: bool>(&self, f: &Factored, y: f64, out: &mut [f32]) {
+    fn factored_row<const FMA: bool, const WIDE: bool>(
+        &self,
+        f: &Factored,
+        y: f64,
+        out: &mut [f32],
+    ) {
         let layers = self.mlp.layers();
         let first = &layers[0];
         let n1 = first.outputs;
@@ -166,12 +172,12 @@ impl<'a> RowPlan<'a> {
             }
             s.run::<FMA>(&layers[1..], n1);
             let count = LANES.min(width - j);
-            kernel::store(&s.a[..channels], count, &mut out[j * channels..]);
+            kernel::store::<WIDE>(&s.a[..channels], count, &mut out[j * channels..]);
         }
     }
 
     #[inline(always)]
-    fn regions_row<const FMA: bool>(&self, r: &Regions, y: f64, out: &mut [f32]) {
+    fn regions_row<const FMA: bool, const WIDE: bool>(&self, r: &Regions, y: f64, out: &mut [f32]) {
         let layers = self.mlp.layers();
         let (first, second) = (&layers[0], &layers[1]);
         let (n1, n2) = (first.outputs, second.outputs);
@@ -258,7 +264,7 @@ impl<'a> RowPlan<'a> {
                 }
                 kernel::activate::<FMA>(second.activation, &mut s.a[..n2]);
                 s.run::<FMA>(&layers[2..], n2);
-                kernel::store(&s.a[..channels], count, &mut out[j * channels..]);
+                kernel::store::<WIDE>(&s.a[..channels], count, &mut out[j * channels..]);
             }
             j0 = j1;
         }

@@ -185,19 +185,29 @@ fn boundary_arrays_match_the_reference_in_any_band_size() {
     let grid = GridSpec::new(Domain::new([-3.0, 3.0], [-3.0, 3.0]).unwrap(), 53, 41).unwrap();
     let mut nets: Vec<Mlp> = [1usize, 2, 3, 5, 11]
         .iter()
-        .map(|&c| random_mlp(&[2, 12, c], Activation::Tanh, Activation::Identity, c as u64, 4.0))
+        .map(|&c| {
+            random_mlp(
+                &[2, 12, c],
+                Activation::Tanh,
+                Activation::Identity,
+                c as u64,
+                4.0,
+            )
+        })
         .collect();
-    nets.push(Mlp::new(
-        vec![Layer {
-            inputs: 2,
-            outputs: 2,
-            weight: vec![1.0, 0.0, 0.0, 1.0],
-            bias: vec![0.0, 0.0],
-            activation: Activation::Identity,
-        }],
-        Default::default(),
-    )
-    .unwrap());
+    nets.push(
+        Mlp::new(
+            vec![Layer {
+                inputs: 2,
+                outputs: 2,
+                weight: vec![1.0, 0.0, 0.0, 1.0],
+                bias: vec![0.0, 0.0],
+                activation: Activation::Identity,
+            }],
+            Default::default(),
+        )
+        .unwrap(),
+    );
     for m in &nets {
         let evaluator = CpuEvaluator::new(m).unwrap();
         let field = evaluator.field(&grid);
@@ -216,7 +226,10 @@ fn boundary_arrays_match_the_reference_in_any_band_size() {
             assert_eq!(f & CROSSING != 0, pairs[cell] != 0);
         }
         if m.outputs() >= 3 {
-            assert!(flags.iter().any(|f| f & JUNCTION != 0), "no junction to test");
+            assert!(
+                flags.iter().any(|f| f & JUNCTION != 0),
+                "no junction to test"
+            );
         }
         for band in [1, 2, 7, 40, 100] {
             assert_eq!(evaluator.flags(&grid, band, &mut |_| {}).unwrap(), flags);
