@@ -419,22 +419,7 @@ impl FastPath {
     ) -> (wgpu::TextureView, wgpu::TextureView, wgpu::BindGroup) {
         if !matches!(&self.target, Some((w, h, ..)) if *w == width && *h == height) {
             let texture = |label, format, usage| {
-                device
-                    .create_texture(&wgpu::TextureDescriptor {
-                        label: Some(label),
-                        size: wgpu::Extent3d {
-                            width,
-                            height,
-                            depth_or_array_layers: 1,
-                        },
-                        mip_level_count: 1,
-                        sample_count: 1,
-                        dimension: wgpu::TextureDimension::D2,
-                        format,
-                        usage,
-                        view_formats: &[],
-                    })
-                    .create_view(&Default::default())
+                target_view(device, label, (width, height), 1, format, usage)
             };
             let attachment = wgpu::TextureUsages::RENDER_ATTACHMENT;
             let colour = texture(
@@ -527,22 +512,8 @@ impl LandscapeRenderer {
     ) -> (wgpu::TextureView, wgpu::TextureView) {
         if !matches!(&self.targets, Some((w, h, ..)) if *w == width && *h == height) {
             let texture = |label, format| {
-                device
-                    .create_texture(&wgpu::TextureDescriptor {
-                        label: Some(label),
-                        size: wgpu::Extent3d {
-                            width,
-                            height,
-                            depth_or_array_layers: 1,
-                        },
-                        mip_level_count: 1,
-                        sample_count: SAMPLE_COUNT,
-                        dimension: wgpu::TextureDimension::D2,
-                        format,
-                        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-                        view_formats: &[],
-                    })
-                    .create_view(&Default::default())
+                let usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+                target_view(device, label, (width, height), SAMPLE_COUNT, format, usage)
             };
             self.targets = Some((
                 width,
@@ -662,6 +633,33 @@ impl LandscapeRenderer {
         blit.set_bind_group(0, &blit_group, &[]);
         blit.draw(0..3, 0..1);
     }
+}
+
+/// A view of a new 2-D render target.
+fn target_view(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+    sample_count: u32,
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage,
+            view_formats: &[],
+        })
+        .create_view(&Default::default())
 }
 
 /// Begins the landscape's render pass into `colour` (resolved into `resolve` when
