@@ -173,9 +173,14 @@ impl App {
             | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                 self.configure();
+                self.dirty = true;
                 return;
             }
-            _ => return, // timeout, occluded: try the next frame
+            wgpu::CurrentSurfaceTexture::Timeout => {
+                self.dirty = true; // try again on the next turn of the event loop
+                return;
+            }
+            _ => return, // occluded: the next window event asks for a frame
         };
         let view = if self.controls.moving() {
             self.view.moving(self.scene.width, self.ctx.is_software())
