@@ -8,12 +8,15 @@
 //   const LANE_OFFSETS: V;          // 0 or (0, 1, 2, 3)
 //   const CHANNELS: u32;            // outputs C
 //   const SIGN_WORDS: u32;          // u32 words per cell of the pair sign mask (1 or 2)
+//   alias FieldElem, IndexElem;     // f32 and u32 (lane stores) or vec4<u64> (packed)
 //   fn evaluate(x: V, y: V, cell: u32, lanes: u32)
 //       computes the outputs of LANES points and stores, for lane l < lanes at cell + l:
 //       field[(cell + l) * CHANNELS + k] (when params.write_field != 0), and (when
 //       params.write_classes != 0) the argmax in classes[cell + l] (lowest index wins
 //       ties) and the signs of z_i - z_j > 0 as bits in signs[(cell + l) * SIGN_WORDS ..]
 //       (pair (i, j) numbered lexicographically).
+//
+// Then one of two entry points follows (grid_main.wgsl or grid_main_packed.wgsl).
 //
 // Sample (r, c) sits at x = x0 + dx * c, y = y0 + dy * r, computed from the global column
 // and row so that every tiling gives the same bits.
@@ -33,9 +36,10 @@ struct GridParams {
 }
 
 @group(0) @binding(0) var<uniform> params: GridParams;
-@group(0) @binding(1) var<storage, read_write> field: array<f32>;
-@group(0) @binding(2) var<storage, read_write> classes: array<u32>;
-@group(0) @binding(3) var<storage, read_write> signs: array<u32>;
+// The same memory as f32 / u32 arrays; the packed kernel writes it 32 bytes at a time.
+@group(0) @binding(1) var<storage, read_write> field: array<FieldElem>;
+@group(0) @binding(2) var<storage, read_write> classes: array<IndexElem>;
+@group(0) @binding(3) var<storage, read_write> signs: array<IndexElem>;
 // Weights for the looped form of large networks; unused (a 4-byte dummy) when unrolled.
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
 
@@ -56,18 +60,4 @@ fn relu(v: V) -> V {
 
 fn leaky_relu(v: V) -> V {
     return select(v * 0.01, v, v > V(0.0));
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let groups = (params.tile_cols + LANES - 1u) / LANES;
-    let row = gid.y;
-    if (gid.x >= groups || row >= params.tile_rows) {
-        return;
-    }
-    let col = gid.x * LANES;
-    let lanes = min(LANES, params.tile_cols - col);
-    let x = params.origin.x + params.step.x * (V(f32(params.col_offset + col)) + LANE_OFFSETS);
-    let y = V(params.origin.y + params.step.y * f32(params.row_offset + row));
-    evaluate(x, y, row * params.tile_cols + col, lanes);
 }

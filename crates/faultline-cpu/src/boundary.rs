@@ -183,6 +183,45 @@ pub fn flags_into(field: &Field, out: &mut [u32]) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// Reusable buffers of [`flag_rows`]: the codes of a few rows.
+#[derive(Debug, Default)]
+pub(crate) struct FlagScratch {
+    classes: Vec<u32>,
+    signs: Vec<PairMask>,
+}
+
+/// The flags word of the `out.len() / W` rows whose field is `rows` (`C` outputs per
+/// cell), with `up` the field of the row above the last (`None` at the top of the grid):
+/// what [`flags_into`] does per task, for callers that have just computed the rows.
+pub(crate) fn flag_rows(
+    rows: &[f32],
+    up: Option<&[f32]>,
+    w: usize,
+    c: usize,
+    scratch: &mut FlagScratch,
+    out: &mut [u32],
+) {
+    let n = out.len() / w;
+    let height = n + usize::from(up.is_some());
+    let mut codes = Codes {
+        width: w,
+        height,
+        classes: std::mem::take(&mut scratch.classes),
+        signs: std::mem::take(&mut scratch.signs),
+    };
+    codes.classes.resize(height * w, 0);
+    codes.signs.resize(height * w, 0);
+    codes_into(rows, c, &mut codes.classes[..n * w], &mut codes.signs[..n * w]);
+    if let Some(up) = up {
+        codes_into(up, c, &mut codes.classes[n * w..], &mut codes.signs[n * w..]);
+    }
+    for (r, out) in out.chunks_mut(w).enumerate() {
+        codes.flag_row(r, out);
+    }
+    scratch.classes = codes.classes;
+    scratch.signs = codes.signs;
+}
+
 /// The class and sign mask of every cell of `values` (`C` outputs per cell), with the
 /// channel count known at compile time for the common small ones.
 fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMask]) {

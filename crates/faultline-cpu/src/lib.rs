@@ -148,6 +148,53 @@ impl CpuEvaluator {
             .for_each(|(i, out)| self.row(&plan, grid.y(rows.start + i), out));
     }
 
+    /// The field of the whole grid into `field` (`H * W * C`) and the flags word of every
+    /// cell into `flags` (`H * W`), in one pass: each task evaluates a few rows and marks
+    /// them while they are in cache (plus the row above, evaluated again as their upper
+    /// neighbour), instead of a second pass over the whole field.
+    ///
+    /// # Panics
+    /// If a buffer has another length.
+    pub fn field_and_flags_into(
+        &self,
+        grid: &GridSpec,
+        field: &mut [f32],
+        flags: &mut [u32],
+    ) -> Result<(), ModelError> {
+        const ROWS: usize = 16;
+        let (w, h, c) = (grid.width, grid.height, self.mlp.outputs());
+        assert_eq!(field.len(), w * h * c, "field buffer size");
+        assert_eq!(flags.len(), w * h, "flags buffer size");
+        let pairs = faultline_model::arrays::pair_count(c);
+        if pairs > faultline_model::arrays::MAX_PAIRS {
+            return Err(ModelError::Output(format!(
+                "{c} outputs make {pairs} pairs; a flags pass handles at most {}",
+                faultline_model::arrays::MAX_PAIRS
+            )));
+        }
+        let plan = RowPlan::new(&self.mlp, grid, self.grid_plans);
+        field
+            .par_chunks_mut(w * c * ROWS)
+            .zip(flags.par_chunks_mut(w * ROWS))
+            .enumerate()
+            .for_each_init(
+                || (boundary::FlagScratch::default(), vec![0.0f32; w * c]),
+                |(scratch, up), (k, (field, flags))| {
+                    let r0 = k * ROWS;
+                    let n = flags.len() / w;
+                    for (i, row) in field.chunks_mut(w * c).enumerate() {
+                        self.row(&plan, grid.y(r0 + i), row);
+                    }
+                    let up = (r0 + n < h).then(|| {
+                        self.row(&plan, grid.y(r0 + n), up);
+                        &up[..]
+                    });
+                    boundary::flag_rows(field, up, w, c, scratch, flags);
+                },
+            );
+        Ok(())
+    }
+
     /// The flags word of every cell of `grid` (`class | DECISION | JUNCTION | CROSSING`,
     /// see [`boundary`]), band by band so memory stays bounded: each band of
     /// `band_rows` rows evaluates one extra row, the upper neighbours of its last row.

@@ -227,5 +227,14 @@ fn boundary_arrays_match_the_reference_in_any_band_size() {
         for band in [1, 2, 7, 40, 100] {
             assert_eq!(evaluator.flags(&grid, band, &mut |_| {}).unwrap(), flags);
         }
+        // The fused pass gives the same field and flags; 41 rows are 2 tasks of 16 and a
+        // partial one, so task edges (the re-evaluated upper rows) are covered.
+        let mut fused_field = vec![f32::NAN; field.values.len()];
+        let mut fused_flags = vec![u32::MAX; flags.len()];
+        evaluator
+            .field_and_flags_into(&grid, &mut fused_field, &mut fused_flags)
+            .unwrap();
+        assert_eq!(fused_field, field.values, "{} fused field", m.architecture());
+        assert_eq!(fused_flags, flags, "{} fused flags", m.architecture());
     }
 }

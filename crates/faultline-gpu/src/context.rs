@@ -100,9 +100,15 @@ impl GpuContext {
             )
         })?;
         let limits = adapter.limits();
+        // Both only matter on software adapters (see the two methods that use them).
+        let wanted = if adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+            wgpu::Features::MAPPABLE_PRIMARY_BUFFERS | wgpu::Features::SHADER_INT64
+        } else {
+            wgpu::Features::empty()
+        };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("faultline"),
-            required_features: wgpu::Features::empty(),
+            required_features: adapter.features() & wanted,
             required_limits: limits.clone(),
             ..Default::default()
         }))
@@ -131,6 +137,27 @@ impl GpuContext {
     /// Whether the adapter is a software rasteriser (lavapipe, llvmpipe, WARP...).
     pub fn is_software(&self) -> bool {
         self.adapter_info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// Whether grid kernels should store packed 32-byte words: on software adapters with
+    /// 64-bit integers (llvmpipe loops over its SIMD lanes once per store).
+    pub fn prefers_packed_stores(&self) -> bool {
+        self.is_software()
+            && self
+                .device
+                .features()
+                .contains(wgpu::Features::SHADER_INT64)
+    }
+
+    /// Whether results can be mapped straight from the storage buffers the kernels write:
+    /// on software adapters, where "device memory" is host memory and a copy to a
+    /// separate readback buffer would only add a pass over the data.
+    pub fn maps_storage_directly(&self) -> bool {
+        self.is_software()
+            && self
+                .device
+                .features()
+                .contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS)
     }
 
     /// Returns (and clears) the errors wgpu reported outside error scopes.

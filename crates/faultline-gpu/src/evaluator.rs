@@ -4,13 +4,17 @@
 //! Per band: the network kernel writes the field (if wanted), classes and pair signs for
 //! the band's rows plus one row above (the upper neighbours of its last row, unless it
 //! ends at the top of the grid); the boundary pass turns them into flags and pairs; only
-//! what was asked for is copied to mappable buffers and into the host arrays. Every cell
-//! is computed from its global row and column, so bands of any height give the same bits.
+//! what was asked for is copied into the host arrays: from mappable copies on hardware
+//! GPUs, straight from the storage buffers on software adapters. Every cell is computed
+//! from its global row and column, so bands of any height give the same bits. On
+//! software adapters the kernel is packed (8 cells per invocation, 32-byte stores).
 
 use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
-use faultline_shader::{BOUNDARY_WGSL, GridKernel, KernelOptions, grid_kernel};
+use faultline_shader::{
+    BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores, grid_kernel,
+};
 use wgpu::util::DeviceExt;
 
 use crate::params::{BoundaryParams, GridParams};
@@ -19,8 +23,9 @@ use crate::{GpuContext, GpuError, GridOutput};
 /// Threads per workgroup, set through the kernels' `WORKGROUP_SIZE` override.
 const WORKGROUP_SIZE: u32 = 64;
 /// The target size of a band's largest buffer: well under lavapipe's 128 MiB binding
-/// limit. 4 MiB measured fastest end to end on lavapipe (1-64 MiB tried).
-const BAND_BUDGET_BYTES: u64 = 4 << 20;
+/// limit. 8 MiB measured fastest end to end on lavapipe with packed kernels and direct
+/// mapping (2-16 MiB tried; fewer dispatches, still cache-friendly).
+const BAND_BUDGET_BYTES: u64 = 8 << 20;
 
 /// Environment variable: a folder to write every generated kernel to (debugging).
 pub const DUMP_ENV: &str = "FAULTLINE_DUMP_WGSL";
@@ -51,14 +56,25 @@ pub struct Timing {
 pub struct GridEvaluator<'a> {
     ctx: &'a GpuContext,
     kernel: GridKernel,
-    eval_pipeline: wgpu::ComputePipeline,
+    eval_module: wgpu::ShaderModule,
+    eval_pipeline_layout: wgpu::PipelineLayout,
+    /// Network pipelines by (writes field, writes classes and signs): packed kernels are
+    /// specialised (llvmpipe runs a masked-off store's lane loop anyway); others have one.
+    eval_pipelines: std::sync::Mutex<Vec<((bool, bool), wgpu::ComputePipeline)>>,
     boundary_pipeline: wgpu::ComputePipeline,
     eval_layout: wgpu::BindGroupLayout,
     boundary_layout: wgpu::BindGroupLayout,
     weights: wgpu::Buffer,
+    /// The band buffers of the last evaluation, reused when the next one has the same
+    /// shape (re-evaluations and benchmarks don't allocate and fault in fresh memory).
+    cache: std::sync::Mutex<Option<(BufferKey, BandBuffers)>>,
     /// Seconds spent generating WGSL and creating both pipelines.
     pub pipeline_seconds: f64,
 }
+
+/// What band buffers are sized and made for: (width, band rows, field, flags, pairs,
+/// readback).
+type BufferKey = (usize, usize, bool, bool, bool, bool);
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
@@ -90,7 +106,12 @@ impl<'a> GridEvaluator<'a> {
     /// Generates the kernel for `mlp` and builds both pipelines.
     pub fn new(ctx: &'a GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
         let started = Instant::now();
-        let kernel = grid_kernel(mlp, options)?;
+        let stores = match options.stores {
+            Stores::Auto if options.lanes == 4 && ctx.prefers_packed_stores() => Stores::Packed,
+            Stores::Auto => Stores::Lanes,
+            chosen => chosen,
+        };
+        let kernel = grid_kernel(mlp, KernelOptions { stores, ..options })?;
         if let Ok(dir) = std::env::var(DUMP_ENV) {
             let path = std::path::Path::new(&dir).join(format!("grid-{}.wgsl", mlp.architecture()));
             let _ = std::fs::write(path, &kernel.source);
@@ -143,7 +164,15 @@ impl<'a> GridEvaluator<'a> {
             })
         };
         let workgroup = ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE));
-        let eval_pipeline = pipeline("grid eval", &kernel.source, &eval_layout, &[workgroup]);
+        let eval_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("grid eval"),
+            source: wgpu::ShaderSource::Wgsl(kernel.source.as_str().into()),
+        });
+        let eval_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("grid eval"),
+            bind_group_layouts: &[Some(&eval_layout)],
+            immediate_size: 0,
+        });
         let boundary_pipeline = pipeline(
             "boundary",
             BOUNDARY_WGSL,
@@ -164,21 +193,87 @@ impl<'a> GridEvaluator<'a> {
             return Err(GpuError::Wgpu(format!("building the kernels: {e}")));
         }
         ctx.wait()?;
-        Ok(GridEvaluator {
+        let evaluator = GridEvaluator {
             ctx,
             kernel,
-            eval_pipeline,
+            eval_module,
+            eval_pipeline_layout,
+            eval_pipelines: std::sync::Mutex::new(Vec::new()),
             boundary_pipeline,
             eval_layout,
             boundary_layout,
             weights,
+            cache: std::sync::Mutex::new(None),
+            pipeline_seconds: 0.0,
+        };
+        // The field-only pipeline is what most callers need first; the time includes it.
+        evaluator.eval_pipeline(true, false)?;
+        Ok(GridEvaluator {
             pipeline_seconds: started.elapsed().as_secs_f64(),
+            ..evaluator
         })
+    }
+
+    /// The network pipeline that writes the field and/or the classes and signs, built
+    /// on first use.
+    fn eval_pipeline(&self, field: bool, classes: bool) -> Result<wgpu::ComputePipeline, GpuError> {
+        let key = if self.kernel.packed {
+            (field, classes)
+        } else {
+            (true, true)
+        };
+        let mut built = self.eval_pipelines.lock().expect("pipeline cache");
+        if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
+            return Ok(p.clone());
+        }
+        let mut constants = vec![("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
+        if self.kernel.packed {
+            constants.push(("WRITE_FIELD", f64::from(u8::from(field))));
+            constants.push(("WRITE_CLASSES", f64::from(u8::from(classes))));
+        }
+        let device = &self.ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("grid eval"),
+            layout: Some(&self.eval_pipeline_layout),
+            module: &self.eval_module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            },
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Wgpu(format!("building the network kernel: {e}")));
+        }
+        built.push((key, pipeline.clone()));
+        Ok(pipeline)
     }
 
     /// The generated kernel.
     pub fn kernel(&self) -> &GridKernel {
         &self.kernel
+    }
+
+    /// Workgroups (x, y) of the network kernel for a tile of `cols` x `rows` cells.
+    fn eval_dispatch(&self, cols: usize, rows: usize) -> (u32, u32) {
+        let wg = WORKGROUP_SIZE as usize;
+        if self.kernel.packed {
+            // Flattened: one invocation per 8 cells, spread over y past the x limit.
+            let groups = (cols * rows).div_ceil(PACKED_CELLS).div_ceil(wg).max(1);
+            let max_x = self.ctx.limits.max_compute_workgroups_per_dimension as usize;
+            let x = groups.min(max_x);
+            (x as u32, groups.div_ceil(x) as u32)
+        } else {
+            let x = cols.div_ceil(self.kernel.lanes as usize).div_ceil(wg);
+            (x as u32, rows as u32)
+        }
+    }
+
+    /// Cells of slack a buffer the network kernel writes needs past the tile.
+    fn slack_cells(&self) -> usize {
+        if self.kernel.packed { PACKED_CELLS } else { 0 }
     }
 
     /// Rows per band for a grid `width` wide.
@@ -198,13 +293,13 @@ impl<'a> GridEvaluator<'a> {
             )));
         }
         // Small bands keep the working set in cache and let the host copy band i while
-        // the device computes band i + 1 (measured best at 4 MiB on lavapipe).
+        // the device computes band i + 1 (see BAND_BUDGET_BYTES).
         let by_bytes = (BAND_BUDGET_BYTES / row_bytes).max(1) as usize;
         let by_dispatch = limits.max_compute_workgroups_per_dimension as usize;
         let groups_x = width
             .div_ceil(self.kernel.lanes as usize)
             .div_ceil(WORKGROUP_SIZE as usize);
-        if groups_x > by_dispatch {
+        if groups_x > by_dispatch && !self.kernel.packed {
             return Err(GpuError::Grid(format!(
                 "a {width}-wide grid needs more workgroups per row than this device dispatches"
             )));
@@ -220,7 +315,20 @@ impl<'a> GridEvaluator<'a> {
         grid: &GridSpec,
         request: &EvalRequest,
     ) -> Result<(GridOutput, Timing), GpuError> {
-        self.run(grid, request, true, &mut |_| {})
+        let mut out = GridOutput::default();
+        let timing = self.run(grid, request, Some(&mut out), &mut |_| {})?;
+        Ok((out, timing))
+    }
+
+    /// [`GridEvaluator::evaluate`] into `out`, reusing its arrays when they have the
+    /// right sizes (repeated evaluations then write into memory that is already there).
+    pub fn evaluate_into(
+        &self,
+        grid: &GridSpec,
+        request: &EvalRequest,
+        out: &mut GridOutput,
+    ) -> Result<Timing, GpuError> {
+        self.run(grid, request, Some(out), &mut |_| {})
     }
 
     /// [`GridEvaluator::evaluate`], calling `progress(rows_done)` after each band.
@@ -230,7 +338,9 @@ impl<'a> GridEvaluator<'a> {
         request: &EvalRequest,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(GridOutput, Timing), GpuError> {
-        self.run(grid, request, true, progress)
+        let mut out = GridOutput::default();
+        let timing = self.run(grid, request, Some(&mut out), progress)?;
+        Ok((out, timing))
     }
 
     /// Evaluates `grid` with the results left on the GPU (discarded): what a renderer
@@ -240,7 +350,7 @@ impl<'a> GridEvaluator<'a> {
         grid: &GridSpec,
         request: &EvalRequest,
     ) -> Result<Timing, GpuError> {
-        self.run(grid, request, false, &mut |_| {}).map(|(_, t)| t)
+        self.run(grid, request, None, &mut |_| {})
     }
 
     /// Evaluates `grid` into a new storage buffer that stays on the GPU: the field
@@ -250,16 +360,18 @@ impl<'a> GridEvaluator<'a> {
         let (width, height) = (grid.width, grid.height);
         let channels = self.kernel.channels;
         let bytes = (width * height * channels * 4) as u64;
+        let slack = (self.slack_cells() * channels * 4) as u64;
         let limits = &self.ctx.limits;
         let cap = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
-        if bytes > cap {
+        if bytes + slack > cap {
             return Err(GpuError::Grid(format!(
                 "a {width}x{height} field of {channels} outputs needs {bytes} bytes, more than one GPU buffer binding here ({cap}); use a smaller grid"
             )));
         }
-        if height > limits.max_compute_workgroups_per_dimension as usize {
+        let (groups_x, groups_y) = self.eval_dispatch(width, height);
+        if groups_y > limits.max_compute_workgroups_per_dimension {
             return Err(GpuError::Grid(format!(
                 "{height} rows are more than one dispatch covers here"
             )));
@@ -268,14 +380,14 @@ impl<'a> GridEvaluator<'a> {
         let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let field = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("resident field"),
-            size: bytes.max(4),
+            size: (bytes + slack).max(4),
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
         let dummy = |label| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: 4,
+                size: 32,
                 usage: wgpu::BufferUsages::STORAGE,
                 mapped_at_creation: false,
             })
@@ -307,6 +419,7 @@ impl<'a> GridEvaluator<'a> {
             &self.eval_layout,
             [&params, &field, &classes, &signs, &self.weights],
         );
+        let pipeline = self.eval_pipeline(true, false)?;
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("resident field"),
         });
@@ -315,12 +428,9 @@ impl<'a> GridEvaluator<'a> {
                 label: Some("resident field"),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&self.eval_pipeline);
+            pass.set_pipeline(&pipeline);
             pass.set_bind_group(0, &group, &[]);
-            let groups = width
-                .div_ceil(self.kernel.lanes as usize)
-                .div_ceil(WORKGROUP_SIZE as usize);
-            pass.dispatch_workgroups(groups as u32, height as u32, 1);
+            pass.dispatch_workgroups(groups_x, groups_y, 1);
         }
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.take_errors()?;
@@ -331,9 +441,10 @@ impl<'a> GridEvaluator<'a> {
         &self,
         grid: &GridSpec,
         request: &EvalRequest,
-        readback: bool,
+        mut host: Option<&mut GridOutput>,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<(GridOutput, Timing), GpuError> {
+    ) -> Result<Timing, GpuError> {
+        let readback = host.is_some();
         let (width, height) = (grid.width, grid.height);
         let channels = self.kernel.channels;
         if request.pairs
@@ -346,33 +457,43 @@ impl<'a> GridEvaluator<'a> {
             )));
         }
         let boundaries = request.flags || request.pairs;
-        let band_rows = self.band_rows(width, request)?;
-        let buffers = BandBuffers::new(self, width, band_rows.min(height), request, readback)?;
-
-        let mut out = GridOutput {
+        let band_rows = self.band_rows(width, request)?.min(height);
+        let key = (
             width,
-            height,
-            channels,
-            field: (readback && request.field).then(|| vec![0.0; width * height * channels]),
-            flags: if readback && request.flags {
-                vec![0; width * height]
-            } else {
-                Vec::new()
-            },
-            pairs: (readback && request.pairs).then(|| vec![0; width * height]),
-        };
+            band_rows,
+            request.field,
+            request.flags,
+            request.pairs,
+            readback,
+        );
+        let mut cache = self.cache.lock().expect("band buffer cache");
+        if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+            *cache = None; // free the old buffers before making new ones
+            *cache = Some((
+                key,
+                BandBuffers::new(self, width, band_rows, request, readback)?,
+            ));
+        }
+        let buffers = &cache.as_ref().expect("just filled").1;
+        let eval_pipeline = self.eval_pipeline(request.field, boundaries)?;
+        let mut scratch = GridOutput::default();
+        let out = host.as_deref_mut().unwrap_or(&mut scratch);
+        out.shape_for(width, height, channels, request, readback);
         let [dx, dy] = grid.step();
         let started = Instant::now();
         let mut bands = 0;
-        // Readback is double-buffered: band i computes while band i-1 is copied out.
-        // (slot, first row, rows, submission)
+        // Readback is double-buffered: band i computes in one slot while band i-1 is
+        // copied out of the other. (slot, first row, rows, submission)
         let mut pending: Option<(usize, usize, usize, wgpu::SubmissionIndex)> = None;
         let mut r0 = 0;
         while r0 < height {
             let rows = band_rows.min(height - r0);
             let rows_eval = (rows + 1).min(height - r0);
             let slot = bands % 2;
+            let set = &buffers.slots[slot];
             let queue = &self.ctx.queue;
+            // Without boundaries the overlap row is not needed.
+            let dispatched = if boundaries { rows_eval } else { rows };
             queue.write_buffer(
                 &buffers.grid_params,
                 0,
@@ -382,7 +503,7 @@ impl<'a> GridEvaluator<'a> {
                     col_offset: 0,
                     row_offset: r0 as u32,
                     tile_cols: width as u32,
-                    tile_rows: rows_eval as u32,
+                    tile_rows: dispatched as u32,
                     write_field: u32::from(request.field),
                     write_classes: u32::from(boundaries),
                     _pad: [0; 2],
@@ -409,17 +530,13 @@ impl<'a> GridEvaluator<'a> {
                     label: Some("grid band"),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(&self.eval_pipeline);
-                pass.set_bind_group(0, &buffers.eval_group, &[]);
-                let groups = width
-                    .div_ceil(self.kernel.lanes as usize)
-                    .div_ceil(WORKGROUP_SIZE as usize);
-                // Without boundaries the overlap row is not needed.
-                let dispatched = if boundaries { rows_eval } else { rows };
-                pass.dispatch_workgroups(groups as u32, dispatched as u32, 1);
+                pass.set_pipeline(&eval_pipeline);
+                pass.set_bind_group(0, &set.eval_group, &[]);
+                let (groups_x, groups_y) = self.eval_dispatch(width, dispatched);
+                pass.dispatch_workgroups(groups_x, groups_y, 1);
                 if boundaries {
                     pass.set_pipeline(&self.boundary_pipeline);
-                    pass.set_bind_group(0, &buffers.boundary_group, &[]);
+                    pass.set_bind_group(0, &set.boundary_group, &[]);
                     pass.dispatch_workgroups(
                         width.div_ceil(WORKGROUP_SIZE as usize) as u32,
                         rows as u32,
@@ -428,12 +545,12 @@ impl<'a> GridEvaluator<'a> {
                 }
             }
             let cells = (rows * width) as u64;
-            for (source, read, bytes_per_cell) in buffers.copies(slot) {
+            for (source, read, bytes_per_cell) in set.copies(&buffers) {
                 encoder.copy_buffer_to_buffer(source, 0, read, 0, cells * bytes_per_cell);
             }
             let submission = queue.submit([encoder.finish()]);
             if let Some((previous, first, n, index)) = pending.take() {
-                buffers.copy_out(self.ctx, previous, first, n, index, &mut out)?;
+                buffers.copy_out(self.ctx, previous, first, n, index, out)?;
                 progress(first + n);
             }
             if readback {
@@ -445,32 +562,62 @@ impl<'a> GridEvaluator<'a> {
             r0 += rows;
         }
         if let Some((previous, first, n, index)) = pending.take() {
-            buffers.copy_out(self.ctx, previous, first, n, index, &mut out)?;
+            buffers.copy_out(self.ctx, previous, first, n, index, out)?;
             progress(first + n);
         }
         self.ctx.wait()?;
-        Ok((
-            out,
-            Timing {
-                seconds: started.elapsed().as_secs_f64(),
-                bands,
-            },
-        ))
+        Ok(Timing {
+            seconds: started.elapsed().as_secs_f64(),
+            bands,
+        })
     }
 }
 
-/// The buffers of one evaluation: band-sized storage, parameters, bind groups, and two
-/// sets of mappable readback buffers.
-struct BandBuffers {
+/// The buffers of one band in flight: what the kernels write, their bind groups, and
+/// the buffers its results are mapped from.
+struct BandSlot {
     field: wgpu::Buffer,
     flags: wgpu::Buffer,
     pairs: wgpu::Buffer,
-    grid_params: wgpu::Buffer,
-    boundary_params: wgpu::Buffer,
     eval_group: wgpu::BindGroup,
     boundary_group: wgpu::BindGroup,
-    /// Per slot: (field, flags, pairs) readback buffers for what was requested.
-    read: [[Option<wgpu::Buffer>; 3]; 2],
+    /// (field, flags, pairs) buffers to map, for what was requested: the storage buffers
+    /// themselves when the adapter maps them directly, else separate readback buffers.
+    read: [Option<wgpu::Buffer>; 3],
+}
+
+impl BandSlot {
+    /// (source, readback buffer, bytes per cell) for each array that needs a copy.
+    fn copies<'s>(
+        &'s self,
+        buffers: &BandBuffers,
+    ) -> Vec<(&'s wgpu::Buffer, &'s wgpu::Buffer, u64)> {
+        if buffers.direct {
+            return Vec::new();
+        }
+        let [field, flags, pairs] = &self.read;
+        let mut v = Vec::new();
+        if let Some(read) = field {
+            v.push((&self.field, read, buffers.channels as u64 * 4));
+        }
+        if let Some(read) = flags {
+            v.push((&self.flags, read, 4));
+        }
+        if let Some(read) = pairs {
+            v.push((&self.pairs, read, buffers.words as u64 * 4));
+        }
+        v
+    }
+}
+
+/// The buffers of one evaluation: two slots of band-sized buffers (band i computes in
+/// one while band i-1 is read from the other) and the parameter blocks.
+struct BandBuffers {
+    slots: [BandSlot; 2],
+    grid_params: wgpu::Buffer,
+    boundary_params: wgpu::Buffer,
+    /// Results are mapped from the storage buffers (no copy pass).
+    direct: bool,
     channels: usize,
     words: usize,
     width: usize,
@@ -487,30 +634,32 @@ impl BandBuffers {
         let device = &ev.ctx.device;
         let channels = ev.kernel.channels;
         let words = ev.kernel.sign_words;
+        let direct = readback && ev.ctx.maps_storage_directly();
         let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let buffer = |label: &str, bytes: u64, usage: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: bytes.max(4),
+                // Packed kernels bind 32-byte elements.
+                size: bytes.max(32),
                 usage,
                 mapped_at_creation: false,
             })
         };
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+        let mapped_storage = if direct {
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::MAP_READ
+        } else {
+            storage
+        };
         let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-        let eval_cells = ((band_rows + 1) * width) as u64;
+        let eval_cells = ((band_rows + 1) * width + ev.slack_cells()) as u64;
         let band_cells = (band_rows * width) as u64;
         let field_cell = if request.field {
             channels as u64 * 4
         } else {
             0
         };
-        let field = buffer("field", eval_cells * field_cell, storage);
-        let classes = buffer("classes", eval_cells * 4, storage);
-        let signs = buffer("signs", eval_cells * words as u64 * 4, storage);
-        let flags = buffer("flags", band_cells * 4, storage);
         let pairs_cell = if request.pairs { words as u64 * 4 } else { 0 };
-        let pairs = buffer("pairs", band_cells * pairs_cell, storage);
         let grid_params = buffer(
             "grid params",
             std::mem::size_of::<GridParams>() as u64,
@@ -522,59 +671,64 @@ impl BandBuffers {
             uniform,
         );
         let readable = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-        let read = std::array::from_fn(|_| {
-            [
-                (readback && request.field)
-                    .then(|| buffer("field readback", band_cells * field_cell, readable)),
-                (readback && request.flags)
-                    .then(|| buffer("flags readback", band_cells * 4, readable)),
-                (readback && request.pairs)
-                    .then(|| buffer("pairs readback", band_cells * pairs_cell, readable)),
-            ]
-        });
+        let slot = || {
+            let field = buffer("field", eval_cells * field_cell, mapped_storage);
+            let classes = buffer("classes", eval_cells * 4, storage);
+            let signs = buffer("signs", eval_cells * words as u64 * 4, storage);
+            let flags = buffer("flags", band_cells * 4, mapped_storage);
+            let pairs = buffer("pairs", band_cells * pairs_cell, mapped_storage);
+            let wanted = [
+                readback && request.field,
+                readback && request.flags,
+                readback && request.pairs,
+            ];
+            let read = if direct {
+                [
+                    wanted[0].then(|| field.clone()),
+                    wanted[1].then(|| flags.clone()),
+                    wanted[2].then(|| pairs.clone()),
+                ]
+            } else {
+                [
+                    wanted[0].then(|| buffer("field readback", band_cells * field_cell, readable)),
+                    wanted[1].then(|| buffer("flags readback", band_cells * 4, readable)),
+                    wanted[2].then(|| buffer("pairs readback", band_cells * pairs_cell, readable)),
+                ]
+            };
+            let eval_group = bind_buffers(
+                device,
+                &ev.eval_layout,
+                [&grid_params, &field, &classes, &signs, &ev.weights],
+            );
+            let boundary_group = bind_buffers(
+                device,
+                &ev.boundary_layout,
+                [&boundary_params, &classes, &signs, &flags, &pairs],
+            );
+            BandSlot {
+                field,
+                flags,
+                pairs,
+                eval_group,
+                boundary_group,
+                read,
+            }
+        };
+        let slots = [slot(), slot()];
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(GpuError::Grid(format!(
                 "could not allocate GPU buffers for a {width}-wide grid: {e}"
             )));
         }
-        let bind = |layout, buffers| bind_buffers(device, layout, buffers);
-        let eval_group = bind(
-            &ev.eval_layout,
-            [&grid_params, &field, &classes, &signs, &ev.weights],
-        );
-        let boundary_group = bind(
-            &ev.boundary_layout,
-            [&boundary_params, &classes, &signs, &flags, &pairs],
-        );
         Ok(BandBuffers {
-            field,
-            flags,
-            pairs,
+            slots,
             grid_params,
             boundary_params,
-            eval_group,
-            boundary_group,
-            read,
+            direct,
             channels,
             words,
             width,
         })
-    }
-
-    /// (source, readback buffer, bytes per cell) for each array read back into `slot`.
-    fn copies(&self, slot: usize) -> Vec<(&wgpu::Buffer, &wgpu::Buffer, u64)> {
-        let [field, flags, pairs] = &self.read[slot];
-        let mut v = Vec::new();
-        if let Some(read) = field {
-            v.push((&self.field, read, self.channels as u64 * 4));
-        }
-        if let Some(read) = flags {
-            v.push((&self.flags, read, 4));
-        }
-        if let Some(read) = pairs {
-            v.push((&self.pairs, read, self.words as u64 * 4));
-        }
-        v
     }
 
     /// Copies the band at `first` row, `rows` rows, from readback `slot` to the host.
@@ -587,7 +741,7 @@ impl BandBuffers {
         submission: wgpu::SubmissionIndex,
         out: &mut GridOutput,
     ) -> Result<(), GpuError> {
-        let [field, flags, pairs] = &self.read[slot];
+        let [field, flags, pairs] = &self.slots[slot].read;
         let (cell0, n) = (first * self.width, rows * self.width);
         let c = self.channels;
         let words = self.words;

@@ -10,7 +10,7 @@ pub const CROSSING: u32 = 0x4_0000;
 pub const CLASS_MASK: u32 = 0xffff;
 
 /// Host copies of a grid's arrays, row-major `[H, W]` (`[H, W, C]` for the field).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GridOutput {
     /// W.
     pub width: usize,
@@ -27,6 +27,34 @@ pub struct GridOutput {
 }
 
 impl GridOutput {
+    /// Sizes the arrays for a `width` x `height` grid of `channels` outputs and what
+    /// `request` asks for (empty when nothing is read back), keeping allocations that fit.
+    pub(crate) fn shape_for(
+        &mut self,
+        width: usize,
+        height: usize,
+        channels: usize,
+        request: &crate::EvalRequest,
+        readback: bool,
+    ) {
+        fn sized<T: Clone + Default>(v: &mut Option<Vec<T>>, wanted: bool, len: usize) {
+            match (wanted, v.as_mut()) {
+                (true, Some(values)) => values.resize(len, T::default()),
+                (true, None) => *v = Some(vec![T::default(); len]),
+                (false, _) => *v = None,
+            }
+        }
+        let cells = width * height;
+        (self.width, self.height, self.channels) = (width, height, channels);
+        sized(&mut self.field, readback && request.field, cells * channels);
+        sized(&mut self.pairs, readback && request.pairs, cells);
+        if readback && request.flags {
+            self.flags.resize(cells, 0);
+        } else {
+            self.flags = Vec::new();
+        }
+    }
+
     /// The argmax per cell.
     pub fn classes(&self) -> Vec<u32> {
         self.flags.iter().map(|f| f & CLASS_MASK).collect()

@@ -6,7 +6,7 @@
 use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator, GridOutput, gpu_required};
 use faultline_model::arrays::{Field, junctions};
 use faultline_model::{Activation, Domain, GridSpec, Mlp, pair_index};
-use faultline_shader::{Form, KernelOptions};
+use faultline_shader::{Form, KernelOptions, Stores};
 
 fn context() -> Option<GpuContext> {
     match GpuContext::new() {
@@ -139,14 +139,24 @@ fn random_nets_of_every_activation_match_the_reference() {
             m.layers()[0].activation,
             m.layers()[m.layers().len() - 1].activation,
         );
-        for (lanes, form) in [(4, Form::Unrolled), (1, Form::Unrolled), (4, Form::Looped)] {
-            let what = format!("{} {h}/{output} lanes {lanes} {form:?}", m.architecture());
+        for (lanes, form, stores) in [
+            (4, Form::Unrolled, Stores::Lanes),
+            (1, Form::Unrolled, Stores::Lanes),
+            (4, Form::Looped, Stores::Lanes),
+            (4, Form::Unrolled, Stores::Packed),
+            (4, Form::Looped, Stores::Packed),
+        ] {
+            let what = format!(
+                "{} {h}/{output} lanes {lanes} {form:?} {stores:?}",
+                m.architecture()
+            );
             let ev = GridEvaluator::new(
                 &ctx,
                 &m,
                 KernelOptions {
                     lanes,
                     form: Some(form),
+                    stores,
                 },
             )
             .unwrap();

@@ -11,7 +11,9 @@ pub mod kernel;
 pub mod network;
 pub mod wgsl;
 
-pub use kernel::{BOUNDARY_WGSL, GridKernel, KernelOptions, export_source, grid_kernel};
+pub use kernel::{
+    BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores, export_source, grid_kernel,
+};
 pub use network::{Form, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
 
 /// What can stop a kernel from being generated.

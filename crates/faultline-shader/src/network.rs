@@ -123,6 +123,147 @@ pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
     }
 }
 
+/// The struct the packed form's `network` returns: four points' outputs, classes and
+/// sign words.
+pub fn outputs_struct(channels: usize) -> String {
+    let words = sign_words(channels);
+    format!(
+        "struct Outputs {{\n    z: array<V, {channels}>,\n    winner: VU,\n    signs: array<VU, {words}>,\n}}\n"
+    )
+}
+
+/// Builds `fn network(x: V, y: V) -> Outputs` for the packed kernel: the outputs, argmax
+/// and sign words of four points, with no stores.
+pub fn network_function(mlp: &Mlp, form: Form) -> Function {
+    let channels = mlp.outputs();
+    let words = sign_words(channels);
+    let mut body = vec![Stmt::Comment(format!(
+        "{} network, {} form, 4 points per call",
+        mlp.architecture(),
+        match form {
+            Form::Unrolled => "unrolled",
+            Form::Looped => "looped",
+        }
+    ))];
+    let z: Box<dyn Fn(usize) -> Expr> = match form {
+        Form::Unrolled => {
+            body.extend(unrolled_layers(mlp));
+            Box::new(|k| Expr::name(format!("z{k}")))
+        }
+        Form::Looped => {
+            body.extend(looped_layers(mlp));
+            Box::new(|k| Expr::name("z").index(Expr::U32(k as u32)))
+        }
+    };
+    body.extend(argmax_and_signs(channels, &z));
+    let outputs = match form {
+        Form::Unrolled => Expr::call(
+            format!("array<V, {channels}>"),
+            (0..channels).map(&z).collect(),
+        ),
+        Form::Looped => Expr::name("z"),
+    };
+    let signs = Expr::call(
+        format!("array<VU, {words}>"),
+        (0..words).map(|w| Expr::name(format!("s{w}"))).collect(),
+    );
+    body.push(Stmt::Return(Expr::call(
+        "Outputs",
+        vec![outputs, Expr::name("winner"), signs],
+    )));
+    Function {
+        doc: vec!["The outputs, class and pair sign words of four points (packed kernel).".into()],
+        name: "network".into(),
+        params: vec![("x".into(), Ty::Lane), ("y".into(), Ty::Lane)],
+        ret: Some(Ty::Named("Outputs")),
+        body,
+    }
+}
+
+/// Builds `fn store_packed(first: u32, a: Outputs, b: Outputs)`: the eight cells
+/// `first..first + 8` (`a` holds the first four) written as 32-byte `vec4<u64>` words, C
+/// of the field, one of classes and one per sign word. `first` is a multiple of 8.
+pub fn store_packed_function(channels: usize) -> Function {
+    let words = sign_words(channels);
+    let comp = ["x", "y", "z", "w"];
+    // The value of point p (0..8) taken from `a` or `b` by `pick`.
+    let point = |p: usize, pick: &dyn Fn(Expr) -> Expr| {
+        let half = if p < 4 { "a" } else { "b" };
+        pick(Expr::name(half)).member(comp[p % 4])
+    };
+    // `n` values per point, flattened point-major, packed two per u64, four per store.
+    let words_of = |n: usize, packer: &str, value: &dyn Fn(usize, usize) -> Expr| {
+        (0..n)
+            .map(|j| {
+                let u64s = (0..4)
+                    .map(|q| {
+                        let flat = |e: usize| value(e / n, e % n);
+                        let e = 8 * j + 2 * q;
+                        Expr::call(packer, vec![flat(e), flat(e + 1)])
+                    })
+                    .collect();
+                Expr::call("vec4<u64>", u64s)
+            })
+            .collect::<Vec<_>>()
+    };
+    let block = Expr::name("block");
+    let field = words_of(channels, "pack_f32", &|p, k| {
+        point(p, &|h| h.member("z").index(Expr::U32(k as u32)))
+    })
+    .into_iter()
+    .enumerate()
+    .map(|(j, value)| {
+        Stmt::Assign(
+            Expr::name("field").index(
+                block
+                    .clone()
+                    .times(Expr::U32(channels as u32))
+                    .plus(Expr::U32(j as u32)),
+            ),
+            value,
+        )
+    })
+    .collect();
+    let mut boundary = vec![Stmt::Assign(
+        Expr::name("classes").index(block.clone()),
+        words_of(1, "pack_u32", &|p, _| point(p, &|h| h.member("winner"))).remove(0),
+    )];
+    for (j, value) in words_of(words, "pack_u32", &|p, w| {
+        point(p, &|h| h.member("signs").index(Expr::U32(w as u32)))
+    })
+    .into_iter()
+    .enumerate()
+    {
+        boundary.push(Stmt::Assign(
+            Expr::name("signs").index(
+                block
+                    .clone()
+                    .times(Expr::U32(words as u32))
+                    .plus(Expr::U32(j as u32)),
+            ),
+            value,
+        ));
+    }
+    Function {
+        doc: vec![
+            "Stores eight cells starting at `first` (a multiple of 8) as 32-byte words:".into(),
+            "llvmpipe runs one loop over the SIMD lanes per store, so wider stores are fewer loops.".into(),
+        ],
+        name: "store_packed".into(),
+        params: vec![
+            ("first".into(), Ty::U32),
+            ("a".into(), Ty::Named("Outputs")),
+            ("b".into(), Ty::Named("Outputs")),
+        ],
+        ret: None,
+        body: vec![
+            Stmt::let_("block", Expr::name("first").bin(BinOp::Div, Expr::U32(8))),
+            Stmt::If(Expr::name("WRITE_FIELD"), field),
+            Stmt::If(Expr::name("WRITE_CLASSES"), boundary),
+        ],
+    }
+}
+
 /// Straight-line layers: `a{k}_{o}` per hidden neuron, `z{o}` per output.
 fn unrolled_layers(mlp: &Mlp) -> Vec<Stmt> {
     let mut body = Vec::new();

@@ -28,6 +28,8 @@ pub enum Ty {
     LaneArray(u32),
     /// `array<VU, n>`.
     LaneUArray(u32),
+    /// A named type (a struct or alias).
+    Named(&'static str),
 }
 
 impl Display for Ty {
@@ -35,6 +37,7 @@ impl Display for Ty {
         f.write_str(match self {
             Ty::LaneArray(n) => return write!(f, "array<V, {n}>"),
             Ty::LaneUArray(n) => return write!(f, "array<VU, {n}>"),
+            Ty::Named(name) => name,
             Ty::F32 => "f32",
             Ty::U32 => "u32",
             Ty::Bool => "bool",
@@ -234,6 +237,8 @@ pub enum Stmt {
     For(String, Expr, Vec<Stmt>),
     /// `// text`
     Comment(String),
+    /// `return value;`
+    Return(Expr),
 }
 
 impl Stmt {
@@ -288,6 +293,7 @@ fn write_block(f: &mut Formatter<'_>, body: &[Stmt], depth: usize) -> fmt::Resul
             Stmt::Var(n, t, v) => writeln!(f, "{pad}var {n}: {t} = {v};")?,
             Stmt::Assign(t, v) => writeln!(f, "{pad}{t} = {v};")?,
             Stmt::Comment(c) => writeln!(f, "{pad}// {c}")?,
+            Stmt::Return(v) => writeln!(f, "{pad}return {v};")?,
             Stmt::If(cond, then) => {
                 writeln!(f, "{pad}if ({cond}) {{")?;
                 write_block(f, then, depth + 1)?;

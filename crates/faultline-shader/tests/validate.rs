@@ -2,7 +2,7 @@
 
 use faultline_model::{Activation, Mlp};
 use faultline_shader::wgsl::Expr;
-use faultline_shader::{BOUNDARY_WGSL, Form, KernelOptions, export_source, grid_kernel};
+use faultline_shader::{BOUNDARY_WGSL, Form, KernelOptions, Stores, export_source, grid_kernel};
 
 /// A deterministic pseudo-random net with the given widths and activations.
 fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64) -> Mlp {
@@ -14,7 +14,8 @@ fn validate(source: &str, what: &str) {
         .unwrap_or_else(|e| panic!("{what}: parse error:\n{}", e.emit_to_string(source)));
     naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::default(),
+        // Packed kernels use u64 (wgpu's SHADER_INT64).
+        naga::valid::Capabilities::default() | naga::valid::Capabilities::SHADER_INT64,
     )
     .validate(&module)
     .unwrap_or_else(|e| panic!("{what}: invalid:\n{}", e.emit_to_string(source)));
@@ -37,19 +38,20 @@ fn every_activation_and_form_validates() {
     for (h, &hidden) in hidden.iter().enumerate() {
         for output in Activation::ALL {
             let m = net(&[2, 4, 3], hidden, output, h as u64);
-            for lanes in [1, 4] {
+            for (lanes, stores) in [(1, Stores::Lanes), (4, Stores::Lanes), (4, Stores::Packed)] {
                 for form in [Form::Unrolled, Form::Looped] {
                     let k = grid_kernel(
                         &m,
                         KernelOptions {
                             lanes,
                             form: Some(form),
+                            stores,
                         },
                     )
                     .unwrap();
                     validate(
                         &k.source,
-                        &format!("{hidden}/{output} lanes {lanes} {form:?}"),
+                        &format!("{hidden}/{output} lanes {lanes} {stores:?} {form:?}"),
                     );
                 }
             }
@@ -71,6 +73,12 @@ fn sizes_up_to_2_256_256_10_validate() {
         let m = net(widths, Activation::Relu, Activation::Softmax, 7);
         let k = grid_kernel(&m, KernelOptions::default()).unwrap();
         validate(&k.source, &format!("{widths:?} {:?}", k.form));
+        let packed = KernelOptions {
+            stores: Stores::Packed,
+            ..KernelOptions::default()
+        };
+        let p = grid_kernel(&m, packed).unwrap();
+        validate(&p.source, &format!("{widths:?} {:?} packed", p.form));
         if widths == [2, 256, 256, 10] {
             assert_eq!(k.form, Form::Looped);
             assert_eq!(k.weights.len(), m.parameter_count());

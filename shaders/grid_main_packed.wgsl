@@ -1,0 +1,58 @@
+// The packed entry point of the grid kernel (appended to grid_eval.wgsl), for software
+// adapters. llvmpipe turns every store to a storage buffer into a loop over its SIMD
+// lanes, so the cost of a kernel that writes 12 bytes per point is the number of stores.
+// Here one invocation evaluates the 8 consecutive cells first..first + 8 of the tile
+// (flattened row-major, so rows need not be a multiple of 8 wide) and `store_packed`
+// writes them with 32-byte vec4<u64> stores: C for the field, 1 for the classes, one per
+// sign word. Buffers hold 8 cells of slack past the tile for the last invocation.
+// Dispatch: ceil(ceil(tile_cols * tile_rows / 8) / WORKGROUP_SIZE) workgroups, spread over
+// (x, y) when x alone would exceed the device's limit. Needs SHADER_INT64.
+
+// Set per pipeline: which arrays this one writes. (A uniform `if` would not do: llvmpipe
+// runs the lane loop of a masked-off store anyway.)
+override WRITE_FIELD: bool = true;
+override WRITE_CLASSES: bool = true;
+
+// Two 32-bit values as one u64, `lo` first in memory (little-endian).
+fn pack_f32(lo: f32, hi: f32) -> u64 {
+    return u64(bitcast<u32>(lo)) | (u64(bitcast<u32>(hi)) << 32u);
+}
+
+fn pack_u32(lo: u32, hi: u32) -> u64 {
+    return u64(lo) | (u64(hi) << 32u);
+}
+
+// The tile rows of four flattened cells. The f32 quotient is within one row of the
+// truth (tiles have far fewer than 2^31 cells); the integer steps make it exact.
+fn rows_of(cell: VU) -> VU {
+    let cols = params.tile_cols;
+    var row = VU(floor(V(cell) / f32(cols)));
+    row = select(row, row - VU(1u), row * cols > cell);
+    row = select(row, row + VU(1u), cell - row * cols >= VU(cols));
+    return row;
+}
+
+// The inputs of four flattened cells, from their global column and row exactly as the
+// lane entry point computes them.
+fn inputs_of(cell: VU) -> array<V, 2> {
+    let row = rows_of(cell);
+    let col = cell - row * params.tile_cols;
+    let x = params.origin.x + params.step.x * V(VU(params.col_offset) + col);
+    let y = params.origin.y + params.step.y * V(VU(params.row_offset) + row);
+    return array<V, 2>(x, y);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+) {
+    let first = (gid.x + gid.y * groups.x * WORKGROUP_SIZE) * 8u;
+    if (first >= params.tile_cols * params.tile_rows) {
+        return;
+    }
+    let lo = VU(first) + VU(0u, 1u, 2u, 3u);
+    let p = inputs_of(lo);
+    let q = inputs_of(lo + VU(4u));
+    store_packed(first, network(p[0], p[1]), network(q[0], q[1]));
+}
