@@ -106,6 +106,7 @@ impl Codes {
         (row, up)
     }
 
+    #[inline(always)]
     fn flag_row(&self, r: usize, out: &mut [u32]) {
         let w = self.width;
         let (k, k_up) = self.row_and_up(&self.classes, r);
@@ -193,6 +194,8 @@ pub(crate) struct FlagScratch {
 /// The flags word of the `out.len() / W` rows whose field is `rows` (`C` outputs per
 /// cell), with `up` the field of the row above the last (`None` at the top of the grid):
 /// what [`flags_into`] does per task, for callers that have just computed the rows.
+/// Inlined so that callers compiled for a wider instruction set vectorise it.
+#[inline(always)]
 pub(crate) fn flag_rows(
     rows: &[f32],
     up: Option<&[f32]>,
@@ -211,9 +214,19 @@ pub(crate) fn flag_rows(
     };
     codes.classes.resize(height * w, 0);
     codes.signs.resize(height * w, 0);
-    codes_into(rows, c, &mut codes.classes[..n * w], &mut codes.signs[..n * w]);
+    codes_into(
+        rows,
+        c,
+        &mut codes.classes[..n * w],
+        &mut codes.signs[..n * w],
+    );
     if let Some(up) = up {
-        codes_into(up, c, &mut codes.classes[n * w..], &mut codes.signs[n * w..]);
+        codes_into(
+            up,
+            c,
+            &mut codes.classes[n * w..],
+            &mut codes.signs[n * w..],
+        );
     }
     for (r, out) in out.chunks_mut(w).enumerate() {
         codes.flag_row(r, out);
@@ -224,7 +237,9 @@ pub(crate) fn flag_rows(
 
 /// The class and sign mask of every cell of `values` (`C` outputs per cell), with the
 /// channel count known at compile time for the common small ones.
+#[inline(always)]
 fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMask]) {
+    #[inline(always)]
     fn fixed<const C: usize>(values: &[f32], classes: &mut [u32], signs: &mut [PairMask]) {
         for ((class, sign), z) in classes.iter_mut().zip(signs).zip(values.chunks_exact(C)) {
             let z: &[f32; C] = z.try_into().expect("C values per cell");

@@ -189,7 +189,7 @@ impl CpuEvaluator {
                         self.row(&plan, grid.y(r0 + n), up);
                         &up[..]
                     });
-                    boundary::flag_rows(field, up, w, c, scratch, flags);
+                    self.flag_rows(field, up, w, c, scratch, flags);
                 },
             );
         Ok(())
@@ -228,6 +228,24 @@ impl CpuEvaluator {
         RowPlan::new(&self.mlp, grid, self.grid_plans).name()
     }
 
+    /// [`boundary::flag_rows`] compiled for the evaluator's instruction set.
+    fn flag_rows(
+        &self,
+        rows: &[f32],
+        up: Option<&[f32]>,
+        w: usize,
+        c: usize,
+        scratch: &mut boundary::FlagScratch,
+        out: &mut [u32],
+    ) {
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` only selects AVX-512 when the CPU reports it.
+            Isa::Avx512 => unsafe { flag_rows_avx512(rows, up, w, c, scratch, out) },
+            _ => boundary::flag_rows(rows, up, w, c, scratch, out),
+        }
+    }
+
     /// Evaluates the row at `y` into `out` (`W * C` values).
     fn row(&self, plan: &RowPlan, y: f64, out: &mut [f32]) {
         match self.isa {
@@ -260,4 +278,21 @@ unsafe fn row_avx2(plan: &RowPlan, y: f64, out: &mut [f32]) {
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn row_avx512(plan: &RowPlan, y: f64, out: &mut [f32]) {
     plan.row::<true, true>(y, out)
+}
+
+/// [`boundary::flag_rows`] compiled for AVX-512.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn flag_rows_avx512(
+    rows: &[f32],
+    up: Option<&[f32]>,
+    w: usize,
+    c: usize,
+    scratch: &mut boundary::FlagScratch,
+    out: &mut [u32],
+) {
+    boundary::flag_rows(rows, up, w, c, scratch, out)
 }

@@ -234,7 +234,12 @@ fn boundary_arrays_match_the_reference_in_any_band_size() {
         evaluator
             .field_and_flags_into(&grid, &mut fused_field, &mut fused_flags)
             .unwrap();
-        assert_eq!(fused_field, field.values, "{} fused field", m.architecture());
+        assert_eq!(
+            fused_field,
+            field.values,
+            "{} fused field",
+            m.architecture()
+        );
         assert_eq!(fused_flags, flags, "{} fused flags", m.architecture());
     }
 }

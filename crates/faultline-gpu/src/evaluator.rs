@@ -441,7 +441,7 @@ impl<'a> GridEvaluator<'a> {
         &self,
         grid: &GridSpec,
         request: &EvalRequest,
-        mut host: Option<&mut GridOutput>,
+        host: Option<&mut GridOutput>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Timing, GpuError> {
         let readback = host.is_some();
@@ -477,7 +477,7 @@ impl<'a> GridEvaluator<'a> {
         let buffers = &cache.as_ref().expect("just filled").1;
         let eval_pipeline = self.eval_pipeline(request.field, boundaries)?;
         let mut scratch = GridOutput::default();
-        let out = host.as_deref_mut().unwrap_or(&mut scratch);
+        let out = host.unwrap_or(&mut scratch);
         out.shape_for(width, height, channels, request, readback);
         let [dx, dy] = grid.step();
         let started = Instant::now();
@@ -545,7 +545,7 @@ impl<'a> GridEvaluator<'a> {
                 }
             }
             let cells = (rows * width) as u64;
-            for (source, read, bytes_per_cell) in set.copies(&buffers) {
+            for (source, read, bytes_per_cell) in set.copies(buffers) {
                 encoder.copy_buffer_to_buffer(source, 0, read, 0, cells * bytes_per_cell);
             }
             let submission = queue.submit([encoder.finish()]);
