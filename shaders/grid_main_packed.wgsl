@@ -23,13 +23,15 @@ fn pack_u32(lo: u32, hi: u32) -> u64 {
 }
 
 // The tile rows of four flattened cells. The f32 quotient is within one row of the
-// truth (tiles have far fewer than 2^31 cells); the integer steps make it exact.
+// truth (tiles have far fewer than 2^31 cells); the integer steps make it exact. Signed
+// conversions: llvmpipe emulates unsigned ones with several instructions each.
 fn rows_of(cell: VU) -> VU {
-    let cols = params.tile_cols;
-    var row = VU(floor(V(cell) / f32(cols)));
-    row = select(row, row - VU(1u), row * cols > cell);
-    row = select(row, row + VU(1u), cell - row * cols >= VU(cols));
-    return row;
+    let cols = i32(params.tile_cols);
+    let c = vec4<i32>(cell);
+    var row = vec4<i32>(floor(V(c) * (1.0 / f32(cols))));
+    row = select(row, row - 1, row * cols > c);
+    row = select(row, row + 1, c - row * cols >= vec4<i32>(cols));
+    return VU(row);
 }
 
 // The inputs of four flattened cells, from their global column and row exactly as the
@@ -37,8 +39,8 @@ fn rows_of(cell: VU) -> VU {
 fn inputs_of(cell: VU) -> array<V, 2> {
     let row = rows_of(cell);
     let col = cell - row * params.tile_cols;
-    let x = params.origin.x + params.step.x * V(VU(params.col_offset) + col);
-    let y = params.origin.y + params.step.y * V(VU(params.row_offset) + row);
+    let x = params.origin.x + params.step.x * V(vec4<i32>(VU(params.col_offset) + col));
+    let y = params.origin.y + params.step.y * V(vec4<i32>(VU(params.row_offset) + row));
     return array<V, 2>(x, y);
 }
 

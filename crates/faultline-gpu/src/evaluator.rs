@@ -747,7 +747,7 @@ impl BandBuffers {
         let words = self.words;
         if let (Some(read), Some(host)) = (field, out.field.as_mut()) {
             read_into(ctx, &submission, read, n * c * 4, |bytes| {
-                host[cell0 * c..(cell0 + n) * c].copy_from_slice(bytemuck::cast_slice(bytes));
+                copy_parallel(&mut host[cell0 * c..(cell0 + n) * c], bytemuck::cast_slice(bytes));
             })?;
         }
         if let Some(read) = flags {
@@ -771,6 +771,23 @@ impl BandBuffers {
         }
         Ok(())
     }
+}
+
+/// `dst.copy_from_slice(src)` on two threads for large copies: one core's copy from
+/// mapped memory falls well short of what the memory system delivers.
+fn copy_parallel<T: Copy + Send + Sync>(dst: &mut [T], src: &[T]) {
+    const SPLIT_AT: usize = 1 << 20;
+    if std::mem::size_of_val(src) < SPLIT_AT {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let half = src.len() / 2;
+    let (d0, d1) = dst.split_at_mut(half);
+    let (s0, s1) = src.split_at(half);
+    std::thread::scope(|scope| {
+        scope.spawn(|| d1.copy_from_slice(s1));
+        d0.copy_from_slice(s0);
+    });
 }
 
 /// A bind group of five whole buffers at bindings 0..5 (both kernels' layout).
