@@ -31,9 +31,9 @@ struct Measurement {
     /// Median seconds with results left in place.
     compute_seconds: f64,
     pipeline_seconds: f64,
-    /// Median seconds of the evaluation with the boundary pass added (gpu and cpu: the
-    /// field and the flags word per cell, compared with the field alone).
-    boundary_seconds: Option<f64>,
+    /// What the boundary pass adds to the evaluation, as a fraction (gpu and cpu: the
+    /// field and the flags word per cell against the field alone, timed alternately).
+    boundary_overhead: Option<f64>,
     flops_per_point: f64,
 }
 
@@ -52,7 +52,7 @@ impl Measurement {
             "gflops": self.points() / self.compute_seconds * self.flops_per_point / 1e9,
             "seconds": self.seconds,
             "pipeline_seconds": self.pipeline_seconds,
-            "boundary_overhead": self.boundary_seconds.map(|s| s / self.compute_seconds - 1.0),
+            "boundary_overhead": self.boundary_overhead,
             "flops_per_point": self.flops_per_point,
         })
     }
@@ -109,6 +109,29 @@ fn time(repeats: usize, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
     f()?;
     let runs = (0..repeats).map(|_| f()).collect::<Result<Vec<f64>>>()?;
     Ok(median(runs))
+}
+
+/// Median seconds of `a` and of `b`, timed alternately (a b, b a, a b, ...) after one
+/// warm-up each, so that a slow spell of a shared machine weighs on both alike: their
+/// ratio (the boundary pass's cost) is steadier than from two separate series.
+fn time_interleaved(
+    repeats: usize,
+    mut a: impl FnMut() -> Result<f64>,
+    mut b: impl FnMut() -> Result<f64>,
+) -> Result<(f64, f64)> {
+    a()?;
+    b()?;
+    let (mut ta, mut tb) = (Vec::with_capacity(repeats), Vec::with_capacity(repeats));
+    for i in 0..repeats {
+        if i % 2 == 0 {
+            ta.push(a()?);
+            tb.push(b()?);
+        } else {
+            tb.push(b()?);
+            ta.push(a()?);
+        }
+    }
+    Ok((median(ta), median(tb)))
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -319,7 +342,7 @@ fn bench_host<T>(
         seconds,
         compute_seconds: seconds,
         pipeline_seconds: setup,
-        boundary_seconds: None,
+        boundary_overhead: None,
         flops_per_point: 0.0,
     })
 }
@@ -335,18 +358,24 @@ fn bench_cpu(
 ) -> Result<Measurement> {
     let mut out = vec![0.0f32; grid.points() * evaluator.outputs()];
     let mut flags = vec![0u32; grid.points()];
-    let seconds = time(repeats, || {
+    let field_only = |out: &mut Vec<f32>| {
         let t = Instant::now();
-        evaluator.field_rows_into(grid, 0..grid.height, &mut out);
-        std::hint::black_box(&mut out);
+        evaluator.field_rows_into(grid, 0..grid.height, out);
+        std::hint::black_box(out);
         Ok(t.elapsed().as_secs_f64())
-    })?;
-    let boundaries = time(repeats, || {
-        let t = Instant::now();
-        evaluator.field_and_flags_into(grid, &mut out, &mut flags)?;
-        std::hint::black_box((&mut out, &mut flags));
-        Ok(t.elapsed().as_secs_f64())
-    })?;
+    };
+    let seconds = time(repeats, || field_only(&mut out))?;
+    let out = std::cell::RefCell::new(out);
+    let (compute, boundaries) = time_interleaved(
+        repeats,
+        || field_only(&mut out.borrow_mut()),
+        || {
+            let t = Instant::now();
+            evaluator.field_and_flags_into(grid, &mut out.borrow_mut(), &mut flags)?;
+            std::hint::black_box(&mut flags);
+            Ok(t.elapsed().as_secs_f64())
+        },
+    )?;
     Ok(Measurement {
         backend: backend.into(),
         model: String::new(),
@@ -354,7 +383,8 @@ fn bench_cpu(
         seconds,
         compute_seconds: seconds,
         pipeline_seconds: 0.0,
-        boundary_seconds: Some(boundaries),
+        // Scaled to the field-only series so the overhead is the interleaved ratio.
+        boundary_overhead: Some(boundaries / compute - 1.0),
         flops_per_point: 0.0,
     })
 }
@@ -387,12 +417,11 @@ fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Re
         std::hint::black_box(&out);
         Ok(t.elapsed().as_secs_f64())
     })?;
-    let compute = time(repeats, || {
-        Ok(evaluator.evaluate_on_gpu(grid, &field_only)?.seconds)
-    })?;
-    let boundaries = time(repeats, || {
-        Ok(evaluator.evaluate_on_gpu(grid, &with_boundaries)?.seconds)
-    })?;
+    let (compute, boundaries) = time_interleaved(
+        repeats,
+        || Ok(evaluator.evaluate_on_gpu(grid, &field_only)?.seconds),
+        || Ok(evaluator.evaluate_on_gpu(grid, &with_boundaries)?.seconds),
+    )?;
     Ok(Measurement {
         backend: "gpu".into(),
         model: String::new(),
@@ -400,7 +429,7 @@ fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Re
         seconds,
         compute_seconds: compute,
         pipeline_seconds: evaluator.pipeline_seconds,
-        boundary_seconds: Some(boundaries),
+        boundary_overhead: Some(boundaries / compute - 1.0),
         flops_per_point: 0.0,
     })
 }

@@ -184,55 +184,207 @@ pub fn flags_into(field: &Field, out: &mut [u32]) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Reusable buffers of [`flag_rows`]: the codes of a few rows.
-#[derive(Debug, Default)]
-pub(crate) struct FlagScratch {
-    classes: Vec<u32>,
-    signs: Vec<PairMask>,
+/// Marks rows as they are evaluated, bottom to top: fed the field of consecutive rows, it
+/// writes the flags of every row whose upper neighbour it has seen and holds the codes of
+/// the last one until the next rows (or [`RowMarker::finish`]) supply it. A band of rows
+/// is so marked in one pass while its field is in cache, without evaluating any row twice.
+#[derive(Debug)]
+pub(crate) struct RowMarker {
+    width: usize,
+    channels: usize,
+    /// Codes of up to `rows + 1` rows: one packed word per cell when the pairs fit
+    /// ([`PACKED_PAIRS`]), else separate classes and sign masks.
+    codes: RowCodes,
+    /// Whether row 0 of the codes holds the last row fed, not yet flagged.
+    held: bool,
 }
 
-/// The flags word of the `out.len() / W` rows whose field is `rows` (`C` outputs per
-/// cell), with `up` the field of the row above the last (`None` at the top of the grid):
-/// what [`flags_into`] does per task, for callers that have just computed the rows.
-/// Inlined so that callers compiled for a wider instruction set vectorise it.
+/// The codes a [`RowMarker`] keeps.
+#[derive(Debug)]
+enum RowCodes {
+    /// `class | signs << PACKED_SHIFT` per cell: a third of the memory traffic of
+    /// `Wide`, and flags computed on 16 lanes of u32.
+    Packed(Vec<u32>),
+    /// Classes and 64-bit sign masks.
+    Wide(Codes),
+}
+
+/// At most this many pairs (7 outputs) are packed into a u32 code beside the class.
+const PACKED_PAIRS: usize = 24;
+/// Where the sign bits start in a packed code (the class takes the bits below).
+const PACKED_SHIFT: u32 = 8;
+
+impl RowMarker {
+    /// A marker for rows `width` wide of `channels` outputs, fed at most `rows` at a time.
+    pub(crate) fn new(width: usize, channels: usize, rows: usize) -> RowMarker {
+        let cells = (rows + 1) * width;
+        let codes = if pair_count(channels) <= PACKED_PAIRS {
+            RowCodes::Packed(vec![0; cells])
+        } else {
+            RowCodes::Wide(Codes {
+                width,
+                height: 0,
+                classes: vec![0; cells],
+                signs: vec![0; cells],
+            })
+        };
+        RowMarker {
+            width,
+            channels,
+            codes,
+            held: false,
+        }
+    }
+
+    /// Rows whose flags the next [`RowMarker::push`] of `n` rows writes.
+    pub(crate) fn flagged_by_push(&self, n: usize) -> usize {
+        (usize::from(self.held) + n).saturating_sub(1)
+    }
+
+    /// The codes of `rows` (field values) into slots `first..`.
+    #[inline(always)]
+    fn code_rows(&mut self, rows: &[f32], first: usize) {
+        let w = self.width;
+        let n = rows.len() / (w * self.channels);
+        let slots = first * w..(first + n) * w;
+        match &mut self.codes {
+            RowCodes::Packed(codes) => packed_codes_into(rows, self.channels, &mut codes[slots]),
+            RowCodes::Wide(codes) => codes_into(
+                rows,
+                self.channels,
+                &mut codes.classes[slots.clone()],
+                &mut codes.signs[slots],
+            ),
+        }
+    }
+
+    /// The flags of slot rows `0..out.len() / W`, each against the slot row above it
+    /// when there are `height` slot rows (the top one against itself).
+    #[inline(always)]
+    fn flag_slots(&mut self, height: usize, out: &mut [u32]) {
+        let w = self.width;
+        match &mut self.codes {
+            RowCodes::Packed(codes) => {
+                for (r, out) in out.chunks_mut(w).enumerate() {
+                    let row = &codes[r * w..(r + 1) * w];
+                    let up = if r + 1 < height {
+                        &codes[(r + 1) * w..(r + 2) * w]
+                    } else {
+                        row
+                    };
+                    flag_packed_row(row, up, out);
+                }
+            }
+            RowCodes::Wide(codes) => {
+                codes.height = height;
+                for (r, out) in out.chunks_mut(w).enumerate() {
+                    codes.flag_row(r, out);
+                }
+            }
+        }
+    }
+
+    /// Moves the codes of slot row `from` to slot row 0.
+    fn hold(&mut self, from: usize) {
+        let w = self.width;
+        let cells = from * w..(from + 1) * w;
+        match &mut self.codes {
+            RowCodes::Packed(codes) => codes.copy_within(cells, 0),
+            RowCodes::Wide(codes) => {
+                codes.classes.copy_within(cells.clone(), 0);
+                codes.signs.copy_within(cells, 0);
+            }
+        }
+        self.held = true;
+    }
+
+    /// Feeds the field of the next `n` rows (`rows`, `n * W * C` values) and writes the
+    /// flags of the held row and all of these but the last into `out`
+    /// ([`RowMarker::flagged_by_push`] rows).
+    #[inline(always)]
+    pub(crate) fn push(&mut self, rows: &[f32], out: &mut [u32]) {
+        let n = rows.len() / (self.width * self.channels);
+        if n == 0 {
+            return;
+        }
+        let base = usize::from(self.held);
+        self.code_rows(rows, base);
+        self.flag_slots(base + n, out);
+        // The last row waits for its upper neighbour.
+        self.hold(base + n - 1);
+    }
+
+    /// Writes the flags of the held row into `out` (`W` values), given the field of the
+    /// row above it (`None` at the top of the grid, where a cell has no upper neighbour).
+    #[inline(always)]
+    pub(crate) fn finish(&mut self, up: Option<&[f32]>, out: &mut [u32]) {
+        if !self.held {
+            return;
+        }
+        if let Some(up) = up {
+            self.code_rows(up, 1);
+        }
+        self.flag_slots(if up.is_some() { 2 } else { 1 }, out);
+        self.held = false;
+    }
+}
+
+/// Packed codes (`class | signs << PACKED_SHIFT`) of every cell of `values`.
 #[inline(always)]
-pub(crate) fn flag_rows(
-    rows: &[f32],
-    up: Option<&[f32]>,
-    w: usize,
-    c: usize,
-    scratch: &mut FlagScratch,
-    out: &mut [u32],
-) {
-    let n = out.len() / w;
-    let height = n + usize::from(up.is_some());
-    let mut codes = Codes {
-        width: w,
-        height,
-        classes: std::mem::take(&mut scratch.classes),
-        signs: std::mem::take(&mut scratch.signs),
-    };
-    codes.classes.resize(height * w, 0);
-    codes.signs.resize(height * w, 0);
-    codes_into(
-        rows,
-        c,
-        &mut codes.classes[..n * w],
-        &mut codes.signs[..n * w],
-    );
-    if let Some(up) = up {
-        codes_into(
-            up,
-            c,
-            &mut codes.classes[n * w..],
-            &mut codes.signs[n * w..],
-        );
+fn packed_codes_into(values: &[f32], c: usize, out: &mut [u32]) {
+    #[inline(always)]
+    fn fixed<const C: usize>(values: &[f32], out: &mut [u32]) {
+        for (o, z) in out.iter_mut().zip(values.chunks_exact(C)) {
+            let (class, signs) = code_fixed::<C>(z.try_into().expect("C values per cell"));
+            *o = class | (signs as u32) << PACKED_SHIFT;
+        }
     }
-    for (r, out) in out.chunks_mut(w).enumerate() {
-        codes.flag_row(r, out);
+    match c {
+        1 => fixed::<1>(values, out),
+        2 => fixed::<2>(values, out),
+        3 => fixed::<3>(values, out),
+        4 => fixed::<4>(values, out),
+        5 => fixed::<5>(values, out),
+        6 => fixed::<6>(values, out),
+        7 => fixed::<7>(values, out),
+        _ => {
+            for (o, z) in out.iter_mut().zip(values.chunks(c)) {
+                let (class, signs) = code(z);
+                *o = class | (signs as u32) << PACKED_SHIFT;
+            }
+        }
     }
-    scratch.classes = codes.classes;
-    scratch.signs = codes.signs;
+}
+
+/// [`Codes::flag_row`] on packed codes: every column against its right neighbour in
+/// zipped loops, the last column against itself.
+#[inline(always)]
+fn flag_packed_row(row: &[u32], up: &[u32], out: &mut [u32]) {
+    let last = row.len() - 1;
+    let cells = out[..last]
+        .iter_mut()
+        .zip(row[..last].iter().zip(&row[1..]))
+        .zip(up[..last].iter().zip(&up[1..]));
+    for ((o, (&a, &b)), (&u, &d)) in cells {
+        *o = flag_packed(a, b, u, d);
+    }
+    out[last] = flag_packed(row[last], row[last], up[last], up[last]);
+}
+
+/// [`flag`] on packed codes: cell `a`, right `b`, upper `u`, upper-right `d`.
+#[inline(always)]
+fn flag_packed(a: u32, b: u32, u: u32, d: u32) -> u32 {
+    const CLASS: u32 = (1 << PACKED_SHIFT) - 1;
+    let (ka, kb, ku, kd) = (a & CLASS, b & CLASS, u & CLASS, d & CLASS);
+    let decision = (kb != ka) | (ku != ka);
+    let distinct = 1
+        + u32::from(kb != ka)
+        + u32::from((ku != ka) & (ku != kb))
+        + u32::from((kd != ka) & (kd != kb) & (kd != ku));
+    let crossing = ((a ^ b) | (a ^ u)) >> PACKED_SHIFT != 0;
+    ka | (u32::from(decision) * DECISION)
+        | (u32::from(distinct >= 3) * JUNCTION)
+        | (u32::from(crossing) * CROSSING)
 }
 
 /// The class and sign mask of every cell of `values` (`C` outputs per cell), with the

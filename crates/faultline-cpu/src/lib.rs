@@ -149,9 +149,9 @@ impl CpuEvaluator {
     }
 
     /// The field of the whole grid into `field` (`H * W * C`) and the flags word of every
-    /// cell into `flags` (`H * W`), in one pass: each task evaluates a few rows and marks
-    /// them while they are in cache (plus the row above, evaluated again as their upper
-    /// neighbour), instead of a second pass over the whole field.
+    /// cell into `flags` (`H * W`), in one pass: each task evaluates its band a few rows
+    /// at a time and marks them while they are in cache, instead of a second pass over
+    /// the whole field. The flags equal [`boundary::flags_into`] on the field.
     ///
     /// # Panics
     /// If a buffer has another length.
@@ -161,44 +161,17 @@ impl CpuEvaluator {
         field: &mut [f32],
         flags: &mut [u32],
     ) -> Result<(), ModelError> {
-        const ROWS: usize = 16;
         let (w, h, c) = (grid.width, grid.height, self.mlp.outputs());
         assert_eq!(field.len(), w * h * c, "field buffer size");
         assert_eq!(flags.len(), w * h, "flags buffer size");
-        let pairs = faultline_model::arrays::pair_count(c);
-        if pairs > faultline_model::arrays::MAX_PAIRS {
-            return Err(ModelError::Output(format!(
-                "{c} outputs make {pairs} pairs; a flags pass handles at most {}",
-                faultline_model::arrays::MAX_PAIRS
-            )));
-        }
-        let plan = RowPlan::new(&self.mlp, grid, self.grid_plans);
-        field
-            .par_chunks_mut(w * c * ROWS)
-            .zip(flags.par_chunks_mut(w * ROWS))
-            .enumerate()
-            .for_each_init(
-                || (boundary::FlagScratch::default(), vec![0.0f32; w * c]),
-                |(scratch, up), (k, (field, flags))| {
-                    let r0 = k * ROWS;
-                    let n = flags.len() / w;
-                    for (i, row) in field.chunks_mut(w * c).enumerate() {
-                        self.row(&plan, grid.y(r0 + i), row);
-                    }
-                    let up = (r0 + n < h).then(|| {
-                        self.row(&plan, grid.y(r0 + n), up);
-                        &up[..]
-                    });
-                    self.flag_rows(field, up, w, c, scratch, flags);
-                },
-            );
+        self.check_pairs()?;
+        self.mark_rows(grid, 0..h, Some(field), flags);
         Ok(())
     }
 
     /// The flags word of every cell of `grid` (`class | DECISION | JUNCTION | CROSSING`,
-    /// see [`boundary`]), band by band so memory stays bounded: each band of
-    /// `band_rows` rows evaluates one extra row, the upper neighbours of its last row.
-    /// `progress` gets the rows done after each band.
+    /// see [`boundary`]), without keeping the field: `progress` gets the rows done after
+    /// each band of `band_rows` rows.
     pub fn flags(
         &self,
         grid: &GridSpec,
@@ -206,19 +179,86 @@ impl CpuEvaluator {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<u32>, ModelError> {
         let (w, h) = (grid.width, grid.height);
+        self.check_pairs()?;
         let band_rows = band_rows.max(1);
-        let mut flags = Vec::with_capacity(w * h);
+        let mut flags = vec![0u32; w * h];
         let mut r0 = 0;
         while r0 < h {
             let rows = band_rows.min(h - r0);
-            let band = self.field_rows(grid, r0..(r0 + rows + 1).min(h));
-            let start = flags.len();
-            flags.resize(start + rows * w, 0);
-            boundary::flags_into(&band, &mut flags[start..])?;
+            self.mark_rows(
+                grid,
+                r0..r0 + rows,
+                None,
+                &mut flags[r0 * w..(r0 + rows) * w],
+            );
             r0 += rows;
             progress(r0);
         }
         Ok(flags)
+    }
+
+    /// Whether the outputs' pairs fit a pairs mask (the flags pass needs the sign masks).
+    fn check_pairs(&self) -> Result<(), ModelError> {
+        let c = self.mlp.outputs();
+        let pairs = faultline_model::arrays::pair_count(c);
+        if pairs > faultline_model::arrays::MAX_PAIRS {
+            return Err(ModelError::Output(format!(
+                "{c} outputs make {pairs} pairs; the flags pass handles at most {}",
+                faultline_model::arrays::MAX_PAIRS
+            )));
+        }
+        Ok(())
+    }
+
+    /// The flags of `rows` of `grid` into `flags` (`rows.len() * W`), and their field into
+    /// `field` when given, in a few bands per thread.
+    fn mark_rows(
+        &self,
+        grid: &GridSpec,
+        rows: Range<usize>,
+        field: Option<&mut [f32]>,
+        flags: &mut [u32],
+    ) {
+        let (w, c) = (grid.width, self.mlp.outputs());
+        // Four bands per thread balance the load; each costs one extra row evaluation.
+        let band = rows
+            .len()
+            .div_ceil(4 * self.threads().max(1))
+            .max(MARK_ROWS);
+        let plan = RowPlan::new(&self.mlp, grid, self.grid_plans);
+        match field {
+            Some(field) => field
+                .par_chunks_mut(band * w * c)
+                .zip(flags.par_chunks_mut(band * w))
+                .enumerate()
+                .for_each(|(k, (field, flags))| {
+                    self.mark_band(&plan, grid, rows.start + k * band, Some(field), flags)
+                }),
+            None => flags
+                .par_chunks_mut(band * w)
+                .enumerate()
+                .for_each(|(k, flags)| {
+                    self.mark_band(&plan, grid, rows.start + k * band, None, flags)
+                }),
+        }
+    }
+
+    /// [`mark_band`] compiled for the evaluator's instruction set (the codes and flags
+    /// vectorise with it).
+    fn mark_band(
+        &self,
+        plan: &RowPlan,
+        grid: &GridSpec,
+        r0: usize,
+        field: Option<&mut [f32]>,
+        flags: &mut [u32],
+    ) {
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` only selects AVX-512 when the CPU reports it.
+            Isa::Avx512 => unsafe { mark_band_avx512(self, plan, grid, r0, field, flags) },
+            _ => mark_band(self, plan, grid, r0, field, flags),
+        }
     }
 
     /// How rows of `grid` are evaluated: `dense`, `factored` (sigmoid or tanh first layer
@@ -226,24 +266,6 @@ impl CpuEvaluator {
     /// second); see the crate's `plan` module.
     pub fn plan_name(&self, grid: &GridSpec) -> &'static str {
         RowPlan::new(&self.mlp, grid, self.grid_plans).name()
-    }
-
-    /// [`boundary::flag_rows`] compiled for the evaluator's instruction set.
-    fn flag_rows(
-        &self,
-        rows: &[f32],
-        up: Option<&[f32]>,
-        w: usize,
-        c: usize,
-        scratch: &mut boundary::FlagScratch,
-        out: &mut [u32],
-    ) {
-        match self.isa {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `with_isa` only selects AVX-512 when the CPU reports it.
-            Isa::Avx512 => unsafe { flag_rows_avx512(rows, up, w, c, scratch, out) },
-            _ => boundary::flag_rows(rows, up, w, c, scratch, out),
-        }
     }
 
     /// Evaluates the row at `y` into `out` (`W * C` values).
@@ -280,19 +302,67 @@ unsafe fn row_avx512(plan: &RowPlan, y: f64, out: &mut [f32]) {
     plan.row::<true, true>(y, out)
 }
 
-/// [`boundary::flag_rows`] compiled for AVX-512.
+/// Rows a band task evaluates and marks at a time: their field and codes stay in cache.
+const MARK_ROWS: usize = 8;
+
+/// Evaluates the band of `flags.len() / W` rows starting at row `r0` of `grid`, a few
+/// rows at a time, into `field` (or a scratch buffer) and marks them with a
+/// [`boundary::RowMarker`]; the row above the band is evaluated once more as the upper
+/// neighbour of its last row.
+#[inline(always)]
+fn mark_band(
+    ev: &CpuEvaluator,
+    plan: &RowPlan,
+    grid: &GridSpec,
+    r0: usize,
+    mut field: Option<&mut [f32]>,
+    flags: &mut [u32],
+) {
+    let (w, c) = (grid.width, ev.mlp.outputs());
+    let n = flags.len() / w;
+    let mut marker = boundary::RowMarker::new(w, c, MARK_ROWS);
+    let mut scratch = if field.is_none() {
+        vec![0.0f32; MARK_ROWS * w * c]
+    } else {
+        Vec::new()
+    };
+    let (mut done, mut r) = (0, 0);
+    while r < n {
+        let k = MARK_ROWS.min(n - r);
+        let rows: &mut [f32] = match field.as_deref_mut() {
+            Some(field) => &mut field[r * w * c..(r + k) * w * c],
+            None => &mut scratch[..k * w * c],
+        };
+        for (i, row) in rows.chunks_mut(w * c).enumerate() {
+            ev.row(plan, grid.y(r0 + r + i), row);
+        }
+        let flagged = marker.flagged_by_push(k);
+        marker.push(rows, &mut flags[done * w..(done + flagged) * w]);
+        done += flagged;
+        r += k;
+    }
+    let top = r0 + n;
+    let up = (top < grid.height).then(|| {
+        let mut row = vec![0.0f32; w * c];
+        ev.row(plan, grid.y(top), &mut row);
+        row
+    });
+    marker.finish(up.as_deref(), &mut flags[done * w..(done + 1) * w]);
+}
+
+/// [`mark_band`] compiled for AVX-512.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn flag_rows_avx512(
-    rows: &[f32],
-    up: Option<&[f32]>,
-    w: usize,
-    c: usize,
-    scratch: &mut boundary::FlagScratch,
-    out: &mut [u32],
+unsafe fn mark_band_avx512(
+    ev: &CpuEvaluator,
+    plan: &RowPlan,
+    grid: &GridSpec,
+    r0: usize,
+    field: Option<&mut [f32]>,
+    flags: &mut [u32],
 ) {
-    boundary::flag_rows(rows, up, w, c, scratch, out)
+    mark_band(ev, plan, grid, r0, field, flags)
 }

@@ -747,7 +747,10 @@ impl BandBuffers {
         let words = self.words;
         if let (Some(read), Some(host)) = (field, out.field.as_mut()) {
             read_into(ctx, &submission, read, n * c * 4, |bytes| {
-                copy_parallel(&mut host[cell0 * c..(cell0 + n) * c], bytemuck::cast_slice(bytes));
+                copy_parallel(
+                    &mut host[cell0 * c..(cell0 + n) * c],
+                    bytemuck::cast_slice(bytes),
+                );
             })?;
         }
         if let Some(read) = flags {
