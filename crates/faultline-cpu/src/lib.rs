@@ -220,10 +220,10 @@ impl CpuEvaluator {
         flags: &mut [u32],
     ) {
         let (w, c) = (grid.width, self.mlp.outputs());
-        // Four bands per thread balance the load; each costs one extra row evaluation.
+        // Sixteen bands per thread balance the load; each costs one extra row evaluation.
         let band = rows
             .len()
-            .div_ceil(4 * self.threads().max(1))
+            .div_ceil(16 * self.threads().max(1))
             .max(MARK_ROWS);
         let plan = RowPlan::new(&self.mlp, grid, self.grid_plans);
         match field {
