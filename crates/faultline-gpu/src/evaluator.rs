@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
 use faultline_shader::{
-    BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores,
+    grid_kernel,
 };
 use wgpu::util::DeviceExt;
 
@@ -62,6 +63,10 @@ pub struct GridEvaluator<'a> {
     /// specialised (llvmpipe runs a masked-off store's lane loop anyway); others have one.
     eval_pipelines: std::sync::Mutex<Vec<((bool, bool), wgpu::ComputePipeline)>>,
     boundary_pipeline: wgpu::ComputePipeline,
+    /// The packed boundary pass's module and layout, for packed kernels with at most two
+    /// sign words; its pipelines by whether they write pairs, built on first use.
+    boundary_packed: Option<(wgpu::ShaderModule, wgpu::PipelineLayout)>,
+    boundary_packed_pipelines: std::sync::Mutex<Vec<(bool, wgpu::ComputePipeline)>>,
     eval_layout: wgpu::BindGroupLayout,
     boundary_layout: wgpu::BindGroupLayout,
     weights: wgpu::Buffer,
@@ -179,6 +184,18 @@ impl<'a> GridEvaluator<'a> {
             &boundary_layout,
             &[workgroup, ("SIGN_WORDS", kernel.sign_words as f64)],
         );
+        let boundary_packed = (kernel.packed && kernel.sign_words <= 2).then(|| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some("boundary packed"),
+                source: wgpu::ShaderSource::Wgsl(BOUNDARY_PACKED_WGSL.into()),
+            });
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("boundary packed"),
+                bind_group_layouts: &[Some(&boundary_layout)],
+                immediate_size: 0,
+            });
+            (module, layout)
+        });
         let weights_data: &[f32] = if kernel.weights.is_empty() {
             &[0.0]
         } else {
@@ -200,6 +217,8 @@ impl<'a> GridEvaluator<'a> {
             eval_pipeline_layout,
             eval_pipelines: std::sync::Mutex::new(Vec::new()),
             boundary_pipeline,
+            boundary_packed,
+            boundary_packed_pipelines: std::sync::Mutex::new(Vec::new()),
             eval_layout,
             boundary_layout,
             weights,
@@ -254,6 +273,47 @@ impl<'a> GridEvaluator<'a> {
     /// The generated kernel.
     pub fn kernel(&self) -> &GridKernel {
         &self.kernel
+    }
+
+    /// The packed boundary pass writing pairs or not, built on first use; `None` where
+    /// the kernel is not packed or has more than two sign words.
+    fn boundary_packed_pipeline(
+        &self,
+        pairs: bool,
+    ) -> Result<Option<wgpu::ComputePipeline>, GpuError> {
+        let Some((module, layout)) = &self.boundary_packed else {
+            return Ok(None);
+        };
+        let mut built = self
+            .boundary_packed_pipelines
+            .lock()
+            .expect("pipeline cache");
+        if let Some((_, p)) = built.iter().find(|(k, _)| *k == pairs) {
+            return Ok(Some(p.clone()));
+        }
+        let constants = [
+            ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE)),
+            ("SIGN_WORDS", self.kernel.sign_words as f64),
+            ("WRITE_PAIRS", f64::from(u8::from(pairs))),
+        ];
+        let device = &self.ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("boundary packed"),
+            layout: Some(layout),
+            module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            },
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Wgpu(format!("building the boundary pass: {e}")));
+        }
+        built.push((pairs, pipeline.clone()));
+        Ok(Some(pipeline))
     }
 
     /// Workgroups (x, y) of the network kernel for a tile of `cols` x `rows` cells.
@@ -476,6 +536,18 @@ impl<'a> GridEvaluator<'a> {
         }
         let buffers = &cache.as_ref().expect("just filled").1;
         let eval_pipeline = self.eval_pipeline(request.field, boundaries)?;
+        // Rows a multiple of 8 wide keep the packed pass's 8-cell blocks within a row.
+        let packed_boundary = match boundaries && width % PACKED_CELLS == 0 {
+            true => self.boundary_packed_pipeline(request.pairs)?,
+            false => None,
+        };
+        let (boundary_pipeline, boundary_groups_x) = match packed_boundary {
+            Some(p) => (p, (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize)),
+            None => (
+                self.boundary_pipeline.clone(),
+                width.div_ceil(WORKGROUP_SIZE as usize),
+            ),
+        };
         let mut scratch = GridOutput::default();
         let out = host.unwrap_or(&mut scratch);
         out.shape_for(width, height, channels, request, readback);
@@ -535,13 +607,9 @@ impl<'a> GridEvaluator<'a> {
                 let (groups_x, groups_y) = self.eval_dispatch(width, dispatched);
                 pass.dispatch_workgroups(groups_x, groups_y, 1);
                 if boundaries {
-                    pass.set_pipeline(&self.boundary_pipeline);
+                    pass.set_pipeline(&boundary_pipeline);
                     pass.set_bind_group(0, &set.boundary_group, &[]);
-                    pass.dispatch_workgroups(
-                        width.div_ceil(WORKGROUP_SIZE as usize) as u32,
-                        rows as u32,
-                        1,
-                    );
+                    pass.dispatch_workgroups(boundary_groups_x as u32, rows as u32, 1);
                 }
             }
             let cells = (rows * width) as u64;

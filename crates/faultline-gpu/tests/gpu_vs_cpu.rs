@@ -163,6 +163,13 @@ fn random_nets_of_every_activation_match_the_reference() {
             let (out, _) = ev.evaluate(&g, &ALL).unwrap();
             assert_twin_exact(&out, &what);
             assert_matches_reference(&m, &g, &out, &what);
+            if stores == Stores::Packed {
+                // Rows a multiple of 8 wide take the packed boundary pass.
+                let even = grid(64, 21);
+                let (out, _) = ev.evaluate(&even, &ALL).unwrap();
+                assert_twin_exact(&out, &format!("{what} 64 wide"));
+                assert_matches_reference(&m, &even, &out, &format!("{what} 64 wide"));
+            }
         }
     }
 }
@@ -177,8 +184,15 @@ fn tiled_runs_equal_untiled_bit_for_bit() {
         99,
         2.0,
     );
-    let g = grid(53, 45);
     let ev = GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap();
+    // 53 columns: the per-cell boundary pass; 56: the packed one where kernels are packed.
+    for width in [53, 56] {
+        tiled_equals_untiled(&ev, &grid(width, 45));
+    }
+}
+
+fn tiled_equals_untiled(ev: &GridEvaluator, g: &GridSpec) {
+    let g = *g;
     let (whole, t) = ev.evaluate(&g, &ALL).unwrap();
     assert_eq!(t.bands, 1);
     assert!(

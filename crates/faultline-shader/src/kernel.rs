@@ -19,6 +19,9 @@ pub const GRID_MAIN_WGSL: &str = include_str!("../../../shaders/grid_main.wgsl")
 pub const GRID_MAIN_PACKED_WGSL: &str = include_str!("../../../shaders/grid_main_packed.wgsl");
 /// The boundary pass: decision boundary, junctions and pairwise crossings.
 pub const BOUNDARY_WGSL: &str = include_str!("../../../shaders/boundary.wgsl");
+/// The boundary pass for packed kernels' codes: 8 cells per invocation, 32-byte loads and
+/// stores (rows a multiple of 8 wide, at most 2 sign words; needs `SHADER_INT64`).
+pub const BOUNDARY_PACKED_WGSL: &str = include_str!("../../../shaders/boundary_packed.wgsl");
 
 /// The most outputs a kernel handles: the pair signs are unrolled, C (C - 1) / 2 of them.
 pub const MAX_CHANNELS: usize = 64;

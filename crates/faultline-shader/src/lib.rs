@@ -12,7 +12,8 @@ pub mod network;
 pub mod wgsl;
 
 pub use kernel::{
-    BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores, export_source, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores,
+    export_source, grid_kernel,
 };
 pub use network::{Form, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
 

@@ -2,7 +2,9 @@
 
 use faultline_model::{Activation, Mlp};
 use faultline_shader::wgsl::Expr;
-use faultline_shader::{BOUNDARY_WGSL, Form, KernelOptions, Stores, export_source, grid_kernel};
+use faultline_shader::{
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, Form, KernelOptions, Stores, export_source, grid_kernel,
+};
 
 /// A deterministic pseudo-random net with the given widths and activations.
 fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64) -> Mlp {
@@ -24,6 +26,7 @@ fn validate(source: &str, what: &str) {
 #[test]
 fn hand_written_shaders_validate() {
     validate(BOUNDARY_WGSL, "shaders/boundary.wgsl");
+    validate(BOUNDARY_PACKED_WGSL, "shaders/boundary_packed.wgsl");
 }
 
 #[test]
