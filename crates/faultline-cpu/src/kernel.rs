@@ -174,9 +174,7 @@ pub(crate) fn store<const WIDE: bool>(blocks: &[Block], count: usize, out: &mut 
     }
 }
 
-/// A whole block of `C` channels (2 <= C <= 8) interleaved with AVX-512 permutes and
-/// written with streaming stores where the output is 64-byte aligned (the field is not
-/// read again soon: no read-for-ownership of its cache lines; `row_avx512` fences): output
+/// A whole block of `C` channels (2 <= C <= 8) interleaved with AVX-512 permutes: output
 /// vector v gathers, for each channel k, the lanes whose point-major index is `k` mod C,
 /// from full-register loads of the blocks (partial loads of blocks just stored would stall
 /// store forwarding, which is what the compiler makes of the portable version).
@@ -203,14 +201,7 @@ unsafe fn store_avx512<const C: usize>(blocks: &[Block], out: &mut [f32]) {
             packed = _mm512_mask_permutexvar_ps(packed, *mask, index, source);
         }
         // SAFETY: `out` holds LANES * C values; this writes 16 of them at 16 v.
-        unsafe {
-            let at = out.as_mut_ptr().add(v * LANES);
-            if (at as usize).is_multiple_of(64) {
-                _mm512_stream_ps(at, packed)
-            } else {
-                _mm512_storeu_ps(at, packed)
-            }
-        };
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr().add(v * LANES), packed) };
     }
 }
 

@@ -299,9 +299,7 @@ unsafe fn row_avx2(plan: &RowPlan, y: f64, out: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn row_avx512(plan: &RowPlan, y: f64, out: &mut [f32]) {
-    plan.row::<true, true>(y, out);
-    // The row's streaming stores (see `kernel::store`) are ordered before what follows.
-    std::arch::x86_64::_mm_sfence();
+    plan.row::<true, true>(y, out)
 }
 
 /// Rows a band task evaluates and marks at a time: their field and codes stay in cache.

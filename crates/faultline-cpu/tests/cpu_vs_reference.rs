@@ -243,26 +243,3 @@ fn boundary_arrays_match_the_reference_in_any_band_size() {
         assert_eq!(fused_flags, flags, "{} fused flags", m.architecture());
     }
 }
-
-#[test]
-fn aligned_buffers_take_streaming_stores_and_give_the_same_field() {
-    // 64-byte aligned rows take the streaming-store path on AVX-512; one float off, the
-    // plain stores. Both must give the reference's field bit for bit.
-    let m = random_mlp(&[2, 6, 3], Activation::Sigmoid, Activation::Sigmoid, 3, 2.0);
-    let grid = GridSpec::new(Domain::new([-2.0, 2.0], [-2.0, 2.0]).unwrap(), 64, 9).unwrap();
-    let evaluator = CpuEvaluator::new(&m).unwrap();
-    let expected = evaluator.field(&grid).values;
-    let len = expected.len();
-    let mut backing = vec![f32::NAN; len + 32];
-    let aligned = backing.as_ptr().align_offset(64);
-    assert!(
-        aligned < 16,
-        "f32 buffers align to 64 bytes within 16 values"
-    );
-    for skip in [aligned, aligned + 1] {
-        let out = &mut backing[skip..skip + len];
-        out.fill(f32::NAN);
-        evaluator.field_rows_into(&grid, 0..grid.height, out);
-        assert_eq!(out, &expected[..], "buffer offset {skip}");
-    }
-}
