@@ -250,22 +250,12 @@ impl<'a> GridEvaluator<'a> {
             constants.push(("WRITE_FIELD", f64::from(u8::from(field))));
             constants.push(("WRITE_CLASSES", f64::from(u8::from(classes))));
         }
-        let device = &self.ctx.device;
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("grid eval"),
-            layout: Some(&self.eval_pipeline_layout),
-            module: &self.eval_module,
-            entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            },
-            cache: None,
-        });
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Wgpu(format!("building the network kernel: {e}")));
-        }
+        let pipeline = self.specialised_pipeline(
+            "grid eval",
+            &self.eval_module,
+            &self.eval_pipeline_layout,
+            &constants,
+        )?;
         built.push((key, pipeline.clone()));
         Ok(pipeline)
     }
@@ -273,6 +263,35 @@ impl<'a> GridEvaluator<'a> {
     /// The generated kernel.
     pub fn kernel(&self) -> &GridKernel {
         &self.kernel
+    }
+
+    /// A compute pipeline of `module`'s `main` with override `constants`.
+    fn specialised_pipeline(
+        &self,
+        label: &str,
+        module: &wgpu::ShaderModule,
+        layout: &wgpu::PipelineLayout,
+        constants: &[(&str, f64)],
+    ) -> Result<wgpu::ComputePipeline, GpuError> {
+        let device = &self.ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(label),
+            layout: Some(layout),
+            module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
+            cache: None,
+        });
+        match pollster::block_on(scope.pop()) {
+            Some(e) => Err(GpuError::Wgpu(format!(
+                "building the {label} pipeline: {e}"
+            ))),
+            None => Ok(pipeline),
+        }
     }
 
     /// The packed boundary pass writing pairs or not, built on first use; `None` where
@@ -296,22 +315,7 @@ impl<'a> GridEvaluator<'a> {
             ("SIGN_WORDS", self.kernel.sign_words as f64),
             ("WRITE_PAIRS", f64::from(u8::from(pairs))),
         ];
-        let device = &self.ctx.device;
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("boundary packed"),
-            layout: Some(layout),
-            module,
-            entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            },
-            cache: None,
-        });
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Wgpu(format!("building the boundary pass: {e}")));
-        }
+        let pipeline = self.specialised_pipeline("boundary packed", module, layout, &constants)?;
         built.push((pairs, pipeline.clone()));
         Ok(Some(pipeline))
     }

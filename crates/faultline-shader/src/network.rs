@@ -81,20 +81,18 @@ fn activate(activation: Activation, value: Expr) -> Expr {
     }
 }
 
-/// Builds `evaluate` for `mlp` with `lanes` points per invocation (1 or 4).
-pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
-    let channels = mlp.outputs();
-    let mut body = vec![Stmt::Comment(format!(
-        "{} network, {} form, {} point(s) per invocation",
-        mlp.architecture(),
-        match form {
-            Form::Unrolled => "unrolled",
-            Form::Looped => "looped",
-        },
-        lanes
-    ))];
-    // `z(k)` is the expression of output k after its activation.
-    let z: Box<dyn Fn(usize) -> Expr> = match form {
+/// The form's name in generated comments.
+fn form_name(form: Form) -> &'static str {
+    match form {
+        Form::Unrolled => "unrolled",
+        Form::Looped => "looped",
+    }
+}
+
+/// Appends the network's layers in `form` to `body`; returns `z(k)`, the expression of
+/// output k after its activation.
+fn layers(mlp: &Mlp, form: Form, body: &mut Vec<Stmt>) -> Box<dyn Fn(usize) -> Expr> {
+    match form {
         Form::Unrolled => {
             body.extend(unrolled_layers(mlp));
             Box::new(|k| Expr::name(format!("z{k}")))
@@ -103,7 +101,19 @@ pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
             body.extend(looped_layers(mlp));
             Box::new(|k| Expr::name("z").index(Expr::U32(k as u32)))
         }
-    };
+    }
+}
+
+/// Builds `evaluate` for `mlp` with `lanes` points per invocation (1 or 4).
+pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
+    let channels = mlp.outputs();
+    let mut body = vec![Stmt::Comment(format!(
+        "{} network, {} form, {} point(s) per invocation",
+        mlp.architecture(),
+        form_name(form),
+        lanes
+    ))];
+    let z = layers(mlp, form, &mut body);
     body.extend(argmax_and_signs(channels, &z));
     body.extend(stores(channels, lanes, &z));
     Function {
@@ -140,21 +150,9 @@ pub fn network_function(mlp: &Mlp, form: Form) -> Function {
     let mut body = vec![Stmt::Comment(format!(
         "{} network, {} form, 4 points per call",
         mlp.architecture(),
-        match form {
-            Form::Unrolled => "unrolled",
-            Form::Looped => "looped",
-        }
+        form_name(form)
     ))];
-    let z: Box<dyn Fn(usize) -> Expr> = match form {
-        Form::Unrolled => {
-            body.extend(unrolled_layers(mlp));
-            Box::new(|k| Expr::name(format!("z{k}")))
-        }
-        Form::Looped => {
-            body.extend(looped_layers(mlp));
-            Box::new(|k| Expr::name("z").index(Expr::U32(k as u32)))
-        }
-    };
+    let z = layers(mlp, form, &mut body);
     body.extend(argmax_and_signs(channels, &z));
     let outputs = match form {
         Form::Unrolled => Expr::call(
@@ -206,44 +204,36 @@ pub fn store_packed_function(channels: usize) -> Function {
             })
             .collect::<Vec<_>>()
     };
-    let block = Expr::name("block");
-    let field = words_of(channels, "pack_f32", &|p, k| {
-        point(p, &|h| h.member("z").index(Expr::U32(k as u32)))
-    })
-    .into_iter()
-    .enumerate()
-    .map(|(j, value)| {
-        Stmt::Assign(
-            Expr::name("field").index(
-                block
-                    .clone()
-                    .times(Expr::U32(channels as u32))
-                    .plus(Expr::U32(j as u32)),
-            ),
-            value,
-        )
-    })
-    .collect();
-    let mut boundary = vec![Stmt::Assign(
-        Expr::name("classes").index(block.clone()),
-        words_of(1, "pack_u32", &|p, _| point(p, &|h| h.member("winner"))).remove(0),
-    )];
-    for (j, value) in words_of(words, "pack_u32", &|p, w| {
-        point(p, &|h| h.member("signs").index(Expr::U32(w as u32)))
-    })
-    .into_iter()
-    .enumerate()
-    {
-        boundary.push(Stmt::Assign(
-            Expr::name("signs").index(
-                block
-                    .clone()
-                    .times(Expr::U32(words as u32))
-                    .plus(Expr::U32(j as u32)),
-            ),
-            value,
-        ));
-    }
+    // `array[block * n + j] = values[j]` for the n words of a block.
+    let assign = |array: &str, values: Vec<Expr>| {
+        let n = values.len() as u32;
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(j, value)| {
+                let index = Expr::name("block")
+                    .times(Expr::U32(n))
+                    .plus(Expr::U32(j as u32));
+                Stmt::Assign(Expr::name(array).index(index), value)
+            })
+            .collect::<Vec<_>>()
+    };
+    let field = assign(
+        "field",
+        words_of(channels, "pack_f32", &|p, k| {
+            point(p, &|h| h.member("z").index(Expr::U32(k as u32)))
+        }),
+    );
+    let mut boundary = assign(
+        "classes",
+        words_of(1, "pack_u32", &|p, _| point(p, &|h| h.member("winner"))),
+    );
+    boundary.extend(assign(
+        "signs",
+        words_of(words, "pack_u32", &|p, w| {
+            point(p, &|h| h.member("signs").index(Expr::U32(w as u32)))
+        }),
+    ));
     Function {
         doc: vec![
             "Stores eight cells starting at `first` (a multiple of 8) as 32-byte words:".into(),
