@@ -10,12 +10,7 @@ use faultline_model::arrays::{Field, MAX_PAIRS, pair_count};
 use faultline_model::{ModelError, PairMask};
 use rayon::prelude::*;
 
-/// Flag bit: the class differs from the right or upper neighbour.
-pub const DECISION: u32 = 0x10000;
-/// Flag bit: three or more classes meet in the 2x2 block above and right of the cell.
-pub const JUNCTION: u32 = 0x20000;
-/// Flag bit: some pair of outputs changes order towards the right or upper neighbour.
-pub const CROSSING: u32 = 0x40000;
+pub use faultline_model::arrays::{CLASS_MASK, CROSSING, DECISION, JUNCTION};
 
 /// Per-cell class and pair sign mask of a field (`[H, W]` each).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +134,7 @@ fn flag(a: u32, b: u32, u: u32, d: u32, sa: PairMask, sb: PairMask, su: PairMask
         + u32::from((u != a) & (u != b))
         + u32::from((d != a) & (d != b) & (d != u));
     let crossing = ((sa ^ sb) | (sa ^ su)) != 0;
-    (a & 0xffff)
+    (a & CLASS_MASK)
         | (u32::from(decision) * DECISION)
         | (u32::from(distinct >= 3) * JUNCTION)
         | (u32::from(crossing) * CROSSING)

@@ -1,13 +1,6 @@
 //! What a grid evaluation brings back to the host.
 
-/// `flags` bit: the cell is on the decision boundary.
-pub const DECISION: u32 = 0x1_0000;
-/// `flags` bit: three or more classes meet in the cell's 2x2 block.
-pub const JUNCTION: u32 = 0x2_0000;
-/// `flags` bit: some pair of outputs crosses between the cell and a neighbour.
-pub const CROSSING: u32 = 0x4_0000;
-/// `flags` bits holding the class.
-pub const CLASS_MASK: u32 = 0xffff;
+pub use faultline_model::arrays::{CLASS_MASK, CROSSING, DECISION, JUNCTION};
 
 /// Host copies of a grid's arrays, row-major `[H, W]` (`[H, W, C]` for the field).
 #[derive(Debug, Clone, PartialEq, Default)]

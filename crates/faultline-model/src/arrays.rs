@@ -30,6 +30,16 @@ pub type PairMask = u64;
 /// The most output pairs a pairs array can hold (one bit each in a `u64`).
 pub const MAX_PAIRS: usize = 64;
 
+/// Per-cell flags word (what the GPU boundary pass and the native one write): bits
+/// holding the class.
+pub const CLASS_MASK: u32 = 0xffff;
+/// Flags bit: the class differs from the right or upper neighbour.
+pub const DECISION: u32 = 0x1_0000;
+/// Flags bit: three or more classes meet in the 2x2 block above and right of the cell.
+pub const JUNCTION: u32 = 0x2_0000;
+/// Flags bit: some pair of outputs changes order towards the right or upper neighbour.
+pub const CROSSING: u32 = 0x4_0000;
+
 /// An evaluated grid: `values[(r * W + c) * C + k]` is output k at row r, column c.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
