@@ -12,6 +12,10 @@
 // runs the lane loop of a masked-off store anyway.)
 override WRITE_FIELD: bool = true;
 override WRITE_CLASSES: bool = true;
+// Set per pipeline when tile_cols is a multiple of 8, so that the eight cells of an
+// invocation lie in one row: `network_row` may then share work along the row (the
+// generator's first-layer exponentials; see faultline-shader's network.rs).
+override ROW_ALIGNED: bool = false;
 
 // Two 32-bit values as one u64, `lo` first in memory (little-endian).
 fn pack_f32(lo: f32, hi: f32) -> u64 {
@@ -53,8 +57,19 @@ fn main(
     if (first >= params.tile_cols * params.tile_rows) {
         return;
     }
-    let lo = VU(first) + VU(0u, 1u, 2u, 3u);
-    let p = inputs_of(lo);
-    let q = inputs_of(lo + VU(4u));
-    store_packed(first, network(p[0], p[1]), network(q[0], q[1]));
+    if (ROW_ALIGNED) {
+        // The eight cells share one row: find it once.
+        let row = rows_of(VU(first)).x;
+        let col = vec4<i32>(VU(params.col_offset + first - row * params.tile_cols))
+            + vec4<i32>(0, 1, 2, 3);
+        let x = params.origin.x + params.step.x * V(col);
+        let x_next = params.origin.x + params.step.x * V(col + 4);
+        let y = V(params.origin.y + params.step.y * f32(i32(params.row_offset + row)));
+        store_packed(first, network_row(x, y), network_row(x_next, y));
+    } else {
+        let lo = VU(first) + VU(0u, 1u, 2u, 3u);
+        let p = inputs_of(lo);
+        let q = inputs_of(lo + VU(4u));
+        store_packed(first, network(p[0], p[1]), network(q[0], q[1]));
+    }
 }

@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
 use faultline_shader::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores,
-    grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, ROW_RATIO_LIMIT,
+    Stores, grid_kernel,
 };
 use wgpu::util::DeviceExt;
 
+use crate::host_copy::copy_bulk;
 use crate::params::{BoundaryParams, GridParams};
 use crate::{GpuContext, GpuError, GridOutput};
 
@@ -59,9 +60,10 @@ pub struct GridEvaluator<'a> {
     kernel: GridKernel,
     eval_module: wgpu::ShaderModule,
     eval_pipeline_layout: wgpu::PipelineLayout,
-    /// Network pipelines by (writes field, writes classes and signs): packed kernels are
-    /// specialised (llvmpipe runs a masked-off store's lane loop anyway); others have one.
-    eval_pipelines: std::sync::Mutex<Vec<((bool, bool), wgpu::ComputePipeline)>>,
+    /// Network pipelines by (writes field, writes classes and signs, row aligned): packed
+    /// kernels are specialised (llvmpipe runs a masked-off store's lane loop anyway);
+    /// others have one.
+    eval_pipelines: std::sync::Mutex<Vec<(EvalVariant, wgpu::ComputePipeline)>>,
     boundary_pipeline: wgpu::ComputePipeline,
     /// The packed boundary pass's module and layout, for packed kernels with at most two
     /// sign words; its pipelines by whether they write pairs, built on first use.
@@ -76,6 +78,10 @@ pub struct GridEvaluator<'a> {
     /// Seconds spent generating WGSL and creating both pipelines.
     pub pipeline_seconds: f64,
 }
+
+/// What a network pipeline is specialised for: (writes the field, writes classes and
+/// signs, row aligned).
+type EvalVariant = (bool, bool, bool);
 
 /// What band buffers are sized and made for: (width, band rows, field, flags, pairs,
 /// readback).
@@ -226,20 +232,26 @@ impl<'a> GridEvaluator<'a> {
             pipeline_seconds: 0.0,
         };
         // The field-only pipeline is what most callers need first; the time includes it.
-        evaluator.eval_pipeline(true, false)?;
+        evaluator.eval_pipeline(true, false, false)?;
         Ok(GridEvaluator {
             pipeline_seconds: started.elapsed().as_secs_f64(),
             ..evaluator
         })
     }
 
-    /// The network pipeline that writes the field and/or the classes and signs, built
-    /// on first use.
-    fn eval_pipeline(&self, field: bool, classes: bool) -> Result<wgpu::ComputePipeline, GpuError> {
+    /// The network pipeline that writes the field and/or the classes and signs, on rows
+    /// of the grid (`row_aligned`, see [`Self::row_aligned`]) or any tile, built on first
+    /// use.
+    fn eval_pipeline(
+        &self,
+        field: bool,
+        classes: bool,
+        row_aligned: bool,
+    ) -> Result<wgpu::ComputePipeline, GpuError> {
         let key = if self.kernel.packed {
-            (field, classes)
+            (field, classes, row_aligned)
         } else {
-            (true, true)
+            (true, true, false)
         };
         let mut built = self.eval_pipelines.lock().expect("pipeline cache");
         if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
@@ -249,6 +261,7 @@ impl<'a> GridEvaluator<'a> {
         if self.kernel.packed {
             constants.push(("WRITE_FIELD", f64::from(u8::from(field))));
             constants.push(("WRITE_CLASSES", f64::from(u8::from(classes))));
+            constants.push(("ROW_ALIGNED", f64::from(u8::from(row_aligned))));
         }
         let pipeline = self.specialised_pipeline(
             "grid eval",
@@ -258,6 +271,18 @@ impl<'a> GridEvaluator<'a> {
         )?;
         built.push((key, pipeline.clone()));
         Ok(pipeline)
+    }
+
+    /// Whether the packed kernel takes its row path (`ROW_ALIGNED`) on `grid`: only where
+    /// the path shares work along rows, rows are a multiple of 8 wide (an invocation's
+    /// cells in one row) and the columns are close enough for the shared exponentials
+    /// ([`ROW_RATIO_LIMIT`]).
+    fn row_aligned(&self, grid: &GridSpec) -> bool {
+        let Some(weight) = self.kernel.row_factor else {
+            return false;
+        };
+        let dx = grid.step()[0] as f32;
+        grid.width.is_multiple_of(PACKED_CELLS) && weight * dx.abs() <= ROW_RATIO_LIMIT
     }
 
     /// The generated kernel.
@@ -483,7 +508,7 @@ impl<'a> GridEvaluator<'a> {
             &self.eval_layout,
             [&params, &field, &classes, &signs, &self.weights],
         );
-        let pipeline = self.eval_pipeline(true, false)?;
+        let pipeline = self.eval_pipeline(true, false, self.row_aligned(grid))?;
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("resident field"),
         });
@@ -539,7 +564,8 @@ impl<'a> GridEvaluator<'a> {
             ));
         }
         let buffers = &cache.as_ref().expect("just filled").1;
-        let eval_pipeline = self.eval_pipeline(request.field, boundaries)?;
+        let eval_pipeline =
+            self.eval_pipeline(request.field, boundaries, self.row_aligned(grid))?;
         // Rows a multiple of 8 wide keep the packed pass's 8-cell blocks within a row.
         let packed_boundary = match boundaries && width % PACKED_CELLS == 0 {
             true => self.boundary_packed_pipeline(request.pairs)?,
@@ -819,7 +845,7 @@ impl BandBuffers {
         let words = self.words;
         if let (Some(read), Some(host)) = (field, out.field.as_mut()) {
             read_into(ctx, &submission, read, n * c * 4, |bytes| {
-                copy_parallel(
+                copy_bulk(
                     &mut host[cell0 * c..(cell0 + n) * c],
                     bytemuck::cast_slice(bytes),
                 );
@@ -827,7 +853,10 @@ impl BandBuffers {
         }
         if let Some(read) = flags {
             read_into(ctx, &submission, read, n * 4, |bytes| {
-                out.flags[cell0..cell0 + n].copy_from_slice(bytemuck::cast_slice(bytes));
+                copy_bulk(
+                    &mut out.flags[cell0..cell0 + n],
+                    bytemuck::cast_slice(bytes),
+                );
             })?;
         }
         if let (Some(read), Some(host)) = (pairs, out.pairs.as_mut()) {
@@ -846,23 +875,6 @@ impl BandBuffers {
         }
         Ok(())
     }
-}
-
-/// `dst.copy_from_slice(src)` on two threads for large copies: one core's copy from
-/// mapped memory falls well short of what the memory system delivers.
-fn copy_parallel<T: Copy + Send + Sync>(dst: &mut [T], src: &[T]) {
-    const SPLIT_AT: usize = 1 << 20;
-    if std::mem::size_of_val(src) < SPLIT_AT {
-        dst.copy_from_slice(src);
-        return;
-    }
-    let half = src.len() / 2;
-    let (d0, d1) = dst.split_at_mut(half);
-    let (s0, s1) = src.split_at(half);
-    std::thread::scope(|scope| {
-        scope.spawn(|| d1.copy_from_slice(s1));
-        d0.copy_from_slice(s0);
-    });
 }
 
 /// A bind group of five whole buffers at bindings 0..5 (both kernels' layout).

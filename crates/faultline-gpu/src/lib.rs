@@ -9,6 +9,7 @@
 pub mod context;
 pub mod error;
 pub mod evaluator;
+mod host_copy;
 pub mod output;
 pub mod params;
 

@@ -189,6 +189,45 @@ fn tiled_runs_equal_untiled_bit_for_bit() {
     for width in [53, 56] {
         tiled_equals_untiled(&ev, &grid(width, 45));
     }
+    // A sigmoid first layer: 56 columns take the packed kernel's row path (first-layer
+    // exponentials shared along rows) where kernels are packed.
+    let m = net(
+        &[2, 8, 8, 5],
+        Activation::Sigmoid,
+        Activation::Sigmoid,
+        8,
+        5.0,
+    );
+    let ev = GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap();
+    tiled_equals_untiled(&ev, &grid(56, 45));
+}
+
+#[test]
+fn row_shared_first_layer_matches_the_reference() {
+    let Some(ctx) = context() else { return };
+    let options = KernelOptions {
+        lanes: 4,
+        form: Some(Form::Unrolled),
+        stores: Stores::Packed,
+    };
+    // dx = 0.087 on 64 columns: |w dx| up to 0.06, 0.5, 18 and 43 (past ROW_RATIO_LIMIT, where
+    // the evaluator falls back to the direct form).
+    for scale in [1.0, 8.0, 300.0, 700.0] {
+        let m = net(
+            &[2, 6, 4],
+            Activation::Sigmoid,
+            Activation::Sigmoid,
+            11,
+            scale,
+        );
+        let ev = GridEvaluator::new(&ctx, &m, options).unwrap();
+        assert!(ev.kernel().row_factor.is_some(), "a sigmoid first layer");
+        let g = grid(64, 19);
+        let (out, _) = ev.evaluate(&g, &ALL).unwrap();
+        let what = format!("row path, weights x{scale}");
+        assert_twin_exact(&out, &what);
+        assert_matches_reference(&m, &g, &out, &what);
+    }
 }
 
 fn tiled_equals_untiled(ev: &GridEvaluator, g: &GridSpec) {

@@ -6,8 +6,8 @@ use faultline_model::Mlp;
 
 use crate::ShaderError;
 use crate::network::{
-    Form, auto_form, evaluate_function, network_function, outputs_struct, packed_weights,
-    sign_words, store_packed_function,
+    Form, auto_form, evaluate_function, network_function, network_row_function, outputs_struct,
+    packed_weights, row_factor, sign_words, store_packed_function,
 };
 use crate::wgsl::{Const, Expr, Ty};
 
@@ -81,6 +81,10 @@ pub struct GridKernel {
     /// Whether the kernel is packed ([`Stores::Packed`]): 8 cells per invocation,
     /// flattened dispatch, 8 cells of slack in every buffer.
     pub packed: bool,
+    /// For packed kernels whose `network_row` shares the first layer's exponentials along
+    /// a row: the largest |weight on x| of that layer (see
+    /// [`crate::network::row_factor`]). The override `ROW_ALIGNED` selects it.
+    pub row_factor: Option<f32>,
 }
 
 /// Cells per invocation of a packed kernel (and the slack its buffers need).
@@ -178,6 +182,7 @@ pub fn grid_kernel(mlp: &Mlp, options: KernelOptions) -> Result<GridKernel, Shad
     if packed {
         let _ = write!(source, "{}", outputs_struct(channels));
         let _ = write!(source, "{}", network_function(mlp, form));
+        let _ = write!(source, "{}", network_row_function(mlp, form));
         let _ = write!(source, "{}", store_packed_function(channels));
     } else {
         let _ = write!(source, "{}", evaluate_function(mlp, form, options.lanes));
@@ -193,6 +198,7 @@ pub fn grid_kernel(mlp: &Mlp, options: KernelOptions) -> Result<GridKernel, Shad
             Form::Looped => packed_weights(mlp),
         },
         packed,
+        row_factor: if packed { row_factor(mlp, form) } else { None },
     })
 }
 

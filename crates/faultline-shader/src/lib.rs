@@ -15,7 +15,7 @@ pub use kernel::{
     BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores,
     export_source, grid_kernel,
 };
-pub use network::{Form, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
+pub use network::{Form, ROW_RATIO_LIMIT, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
 
 /// What can stop a kernel from being generated.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@
 //! - looped: weights in a storage buffer, layers as loops over function-scope arrays.
 //!   Compiles in milliseconds at any size, runs slower; used above [`UNROLL_LIMIT`].
 
-use faultline_model::{Activation, Mlp, pair_count};
+use faultline_model::{Activation, Layer, Mlp, pair_count};
 
 use crate::wgsl::{BinOp, Expr, Function, Stmt, Ty};
 
@@ -145,14 +145,71 @@ pub fn outputs_struct(channels: usize) -> String {
 /// Builds `fn network(x: V, y: V) -> Outputs` for the packed kernel: the outputs, argmax
 /// and sign words of four points, with no stores.
 pub fn network_function(mlp: &Mlp, form: Form) -> Function {
+    packed_network(mlp, form, false)
+}
+
+/// The largest |weight on x| of the first layer when `fn network_row` shares that layer's
+/// exponentials along a row (unrolled form, sigmoid first layer), else `None`.
+///
+/// Along a row the pre-activation `a = b + wx x + wy y` of a first-layer neuron changes
+/// by `wx dx` per column, so `exp(-a)` at four consecutive columns is one exponential
+/// times `1, q, q^2, q^3` with `q = exp(-wx dx)`: 1 + 1/4 exponentials per point instead
+/// of 4 per 4 points' neuron. The evaluator uses it while `3 |wx dx|` is small enough
+/// that no power of `q` overflows ([`ROW_RATIO_LIMIT`]).
+pub fn row_factor(mlp: &Mlp, form: Form) -> Option<f32> {
+    let first = mlp.layers().first()?;
+    (form == Form::Unrolled && first.activation == Activation::Sigmoid).then(|| {
+        (0..first.outputs)
+            .map(|o| first.w(o, 0).abs())
+            .fold(0.0, f32::max)
+    })
+}
+
+/// The largest `|wx dx|` for which the row-shared first layer is used: `q^3` stays below
+/// e^60, so products with `q` never overflow to a NaN (an exponential that overflows
+/// alone gives inf and a sigmoid of 0, as the direct form does).
+pub const ROW_RATIO_LIMIT: f32 = 20.0;
+
+/// Builds `fn network_row(x: V, y: V) -> Outputs`: [`network_function`] for four
+/// consecutive cells of one row (the kernel calls it when every row is a multiple of 8
+/// wide). Where [`row_factor`] applies it computes the first layer's exponentials from
+/// lane x's; otherwise it is `network`.
+pub fn network_row_function(mlp: &Mlp, form: Form) -> Function {
+    if row_factor(mlp, form).is_none() {
+        return Function {
+            doc: vec!["Four consecutive cells of a row: nothing to share here.".into()],
+            name: "network_row".into(),
+            params: vec![("x".into(), Ty::Lane), ("y".into(), Ty::Lane)],
+            ret: Some(Ty::Named("Outputs")),
+            body: vec![Stmt::Return(Expr::call(
+                "network",
+                vec![Expr::name("x"), Expr::name("y")],
+            ))],
+        };
+    }
+    packed_network(mlp, form, true)
+}
+
+/// `network` (or `network_row` when `row`) for the packed kernel.
+fn packed_network(mlp: &Mlp, form: Form, row: bool) -> Function {
     let channels = mlp.outputs();
     let words = sign_words(channels);
     let mut body = vec![Stmt::Comment(format!(
-        "{} network, {} form, 4 points per call",
+        "{} network, {} form, 4 points per call{}",
         mlp.architecture(),
-        form_name(form)
+        form_name(form),
+        if row {
+            ", consecutive columns of one row"
+        } else {
+            ""
+        }
     ))];
-    let z = layers(mlp, form, &mut body);
+    let z: Box<dyn Fn(usize) -> Expr> = if row {
+        body.extend(unrolled_layers_from(mlp, true));
+        Box::new(|k| Expr::name(format!("z{k}")))
+    } else {
+        layers(mlp, form, &mut body)
+    };
     body.extend(argmax_and_signs(channels, &z));
     let outputs = match form {
         Form::Unrolled => Expr::call(
@@ -169,13 +226,66 @@ pub fn network_function(mlp: &Mlp, form: Form) -> Function {
         "Outputs",
         vec![outputs, Expr::name("winner"), signs],
     )));
+    let (name, doc) = if row {
+        (
+            "network_row",
+            vec![
+                "network() for four consecutive cells of one row: the first layer's".into(),
+                "exponentials come from lane x's and the ratio between columns.".into(),
+            ],
+        )
+    } else {
+        (
+            "network",
+            vec!["The outputs, class and pair sign words of four points (packed kernel).".into()],
+        )
+    };
     Function {
-        doc: vec!["The outputs, class and pair sign words of four points (packed kernel).".into()],
-        name: "network".into(),
+        doc,
+        name: name.into(),
         params: vec![("x".into(), Ty::Lane), ("y".into(), Ty::Lane)],
         ret: Some(Ty::Named("Outputs")),
         body,
     }
+}
+
+/// The sigmoid first-layer neuron `o` of four consecutive cells of a row from one
+/// exponential: `1 / (1 + e0 * (1, q, q^2, q^3))`, `e0 = exp(-a)` at lane x and
+/// `q = exp(-wx dx)`.
+fn row_sigmoid(layer: &Layer, o: usize, body: &mut Vec<Stmt>, name: String) {
+    let (wx, wy) = (layer.w(o, 0), layer.w(o, 1));
+    let q = format!("q0_{o}");
+    let qq = format!("qq0_{o}");
+    let dx = Expr::name("params").member("step").member("x");
+    body.push(Stmt::let_(
+        q.clone(),
+        Expr::call("exp", vec![dx.times(Expr::F32(-wx))]),
+    ));
+    body.push(Stmt::let_(
+        qq.clone(),
+        Expr::name(q.clone()).times(Expr::name(q.clone())),
+    ));
+    let e0 = Expr::call(
+        "exp",
+        vec![Expr::sum(vec![
+            Expr::F32(-layer.bias[o]),
+            Expr::name("x").member("x").times(Expr::F32(-wx)),
+            Expr::name("y").member("x").times(Expr::F32(-wy)),
+        ])],
+    );
+    let powers = Expr::call(
+        "V",
+        vec![
+            Expr::F32(1.0),
+            Expr::name(q.clone()),
+            Expr::name(qq.clone()),
+            Expr::name(qq).times(Expr::name(q)),
+        ],
+    );
+    body.push(Stmt::let_(
+        name,
+        Expr::F32(1.0).bin(BinOp::Div, Expr::F32(1.0).plus(e0.times(powers))),
+    ));
 }
 
 /// Builds `fn store_packed(first: u32, a: Outputs, b: Outputs)`: the eight cells
@@ -256,6 +366,12 @@ pub fn store_packed_function(channels: usize) -> Function {
 
 /// Straight-line layers: `a{k}_{o}` per hidden neuron, `z{o}` per output.
 fn unrolled_layers(mlp: &Mlp) -> Vec<Stmt> {
+    unrolled_layers_from(mlp, false)
+}
+
+/// [`unrolled_layers`], with the first layer shared along a row ([`row_sigmoid`]) when
+/// `row`.
+fn unrolled_layers_from(mlp: &Mlp, row: bool) -> Vec<Stmt> {
     let mut body = Vec::new();
     let last = mlp.layers().len() - 1;
     let mut inputs: Vec<Expr> = vec![Expr::name("x"), Expr::name("y")];
@@ -279,6 +395,10 @@ fn unrolled_layers(mlp: &Mlp) -> Vec<Stmt> {
             }
         };
         for o in 0..layer.outputs {
+            if row && k == 0 {
+                row_sigmoid(layer, o, &mut body, name(o));
+                continue;
+            }
             let mut terms = vec![v(Expr::F32(layer.bias[o]))];
             terms.extend(
                 inputs
