@@ -286,31 +286,55 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(ctx) = &gpu {
         println!("adapter: {}", ctx.describe());
     }
+    // The framework baseline measured in this run, by model: the last column's ratio.
+    let baseline = |model: &str| {
+        results
+            .iter()
+            .find(|b| b.model == model && b.backend == "cpu-burn")
+            .map(|b| b.points() / b.seconds)
+    };
+    let label_width = results.iter().map(|m| m.model.len()).max().unwrap_or(0).max(5);
     println!(
-        "{:<18} {:<14} {:>6} {:>14} {:>14} {:>9} {:>10} {:>10}",
-        "model", "backend", "size", "end-to-end/s", "compute/s", "GFLOP/s", "seconds", "pipeline"
+        "{:<label_width$} {:<14} {:>6} {:>14} {:>14} {:>9} {:>10} {:>10} {:>9}",
+        "model",
+        "backend",
+        "size",
+        "end-to-end/s",
+        "compute/s",
+        "GFLOP/s",
+        "seconds",
+        "pipeline",
+        "vs burn"
     );
     for m in &results {
         let j = m.to_json();
+        let per_second = j["points_per_second"].as_f64().unwrap_or(0.0);
+        let versus = baseline(&m.model)
+            .map(|b| format!("{:.2}x", per_second / b))
+            .unwrap_or_default();
         println!(
-            "{:<18} {:<14} {:>6} {:>12.2} M {:>12.2} M {:>9.2} {:>10.4} {:>10.4}",
+            "{:<label_width$} {:<14} {:>6} {:>12.2} M {:>12.2} M {:>9.2} {:>10.4} {:>10.4} {:>9}",
             m.model,
             m.backend,
             m.size,
-            j["points_per_second"].as_f64().unwrap_or(0.0) / 1e6,
+            per_second / 1e6,
             j["compute_points_per_second"].as_f64().unwrap_or(0.0) / 1e6,
             j["gflops"].as_f64().unwrap_or(0.0),
             m.seconds,
-            m.pipeline_seconds
+            m.pipeline_seconds,
+            versus
         );
         if let Some(o) = j["boundary_overhead"].as_f64() {
             println!(
-                "{:<18} {:<14} boundary pass adds {:.1} % to compute",
+                "{:<label_width$} {:<14} boundary pass adds {:.1} % to compute",
                 "",
                 "",
                 o * 100.0
             );
         }
+    }
+    if results.iter().any(|m| m.backend == "cpu-burn") {
+        println!("vs burn: end to end over cpu-burn (burn's ndarray inference) in this run");
     }
     for n in notes {
         println!("note: {n}");
