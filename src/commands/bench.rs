@@ -293,7 +293,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
             .find(|b| b.model == model && b.backend == "cpu-burn")
             .map(|b| b.points() / b.seconds)
     };
-    let label_width = results.iter().map(|m| m.model.len()).max().unwrap_or(0).max(5);
+    let label_width = results
+        .iter()
+        .map(|m| m.model.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     println!(
         "{:<label_width$} {:<14} {:>6} {:>14} {:>14} {:>9} {:>10} {:>10} {:>9}",
         "model",
