@@ -31,8 +31,8 @@ struct GridParams {
     tile_rows: u32,      // rows in this tile
     write_field: u32,    // 0: skip the field stores (only classes and signs are wanted)
     write_classes: u32,  // 0: skip the classes and signs stores (only the field is wanted)
-    _pad1: u32,
-    _pad2: u32,
+    grid_cols: u32,      // columns of the whole grid (main_flags: is there a right neighbour)
+    grid_rows: u32,      // rows of the whole grid (main_flags: is there an upper neighbour)
 }
 
 @group(0) @binding(0) var<uniform> params: GridParams;

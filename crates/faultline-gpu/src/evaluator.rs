@@ -13,12 +13,12 @@ use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
 use faultline_shader::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, ROW_RATIO_LIMIT,
-    Stores, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, PACKED_CELLS,
+    ROW_RATIO_LIMIT, Stores, grid_kernel,
 };
 use wgpu::util::DeviceExt;
 
-use crate::host_copy::copy_bulk;
+use crate::host_copy::{copy_bulk, widen_flags};
 use crate::params::{BoundaryParams, GridParams};
 use crate::{GpuContext, GpuError, GridOutput};
 
@@ -60,9 +60,8 @@ pub struct GridEvaluator<'a> {
     kernel: GridKernel,
     eval_module: wgpu::ShaderModule,
     eval_pipeline_layout: wgpu::PipelineLayout,
-    /// Network pipelines by (writes field, writes classes and signs, row aligned): packed
-    /// kernels are specialised (llvmpipe runs a masked-off store's lane loop anyway);
-    /// others have one.
+    /// Network pipelines by what they are specialised for: packed kernels are (llvmpipe
+    /// runs a masked-off store's lane loop anyway); others have one.
     eval_pipelines: std::sync::Mutex<Vec<(EvalVariant, wgpu::ComputePipeline)>>,
     boundary_pipeline: wgpu::ComputePipeline,
     /// The packed boundary pass's module and layout, for packed kernels with at most two
@@ -75,17 +74,36 @@ pub struct GridEvaluator<'a> {
     /// The band buffers of the last evaluation, reused when the next one has the same
     /// shape (re-evaluations and benchmarks don't allocate and fault in fresh memory).
     cache: std::sync::Mutex<Option<(BufferKey, BandBuffers)>>,
+    /// Multiply-adds per point of the network.
+    multiply_adds: usize,
     /// Seconds spent generating WGSL and creating both pipelines.
     pub pipeline_seconds: f64,
 }
 
-/// What a network pipeline is specialised for: (writes the field, writes classes and
-/// signs, row aligned).
-type EvalVariant = (bool, bool, bool);
+/// Networks of at most this many multiply-adds per point can take the fused kernel
+/// ([`GridEvaluator::prepare_fused`]): it inlines the network 39 times, and llvmpipe's
+/// build time grows with that (1.2 s for the paper's 2-3-3 net with 15, 8 s for a
+/// 2-8-8-5 net with 120). Larger networks are compute-bound, where the boundary pass
+/// weighs less.
+pub const FUSED_MULTIPLY_ADD_LIMIT: usize = 64;
+
+/// What a network pipeline is specialised for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EvalVariant {
+    /// Writes the field.
+    field: bool,
+    /// Writes classes and sign words (for the boundary pass).
+    classes: bool,
+    /// Takes the row path (see [`GridEvaluator::row_aligned`]).
+    row_aligned: bool,
+    /// The fused entry point `main_flags`: field and flag bytes in one pass (see
+    /// [`GridEvaluator::fuses`]).
+    fused: bool,
+}
 
 /// What band buffers are sized and made for: (width, band rows, field, flags, pairs,
-/// readback).
-type BufferKey = (usize, usize, bool, bool, bool, bool);
+/// readback, fused).
+type BufferKey = (usize, usize, bool, bool, bool, bool, bool);
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
@@ -229,29 +247,34 @@ impl<'a> GridEvaluator<'a> {
             boundary_layout,
             weights,
             cache: std::sync::Mutex::new(None),
+            multiply_adds: faultline_shader::multiply_adds(mlp),
             pipeline_seconds: 0.0,
         };
         // The field-only pipeline is what most callers need first; the time includes it.
-        evaluator.eval_pipeline(true, false, false)?;
+        evaluator.eval_pipeline(EvalVariant {
+            field: true,
+            classes: false,
+            row_aligned: false,
+            fused: false,
+        })?;
         Ok(GridEvaluator {
             pipeline_seconds: started.elapsed().as_secs_f64(),
             ..evaluator
         })
     }
 
-    /// The network pipeline that writes the field and/or the classes and signs, on rows
-    /// of the grid (`row_aligned`, see [`Self::row_aligned`]) or any tile, built on first
-    /// use.
-    fn eval_pipeline(
-        &self,
-        field: bool,
-        classes: bool,
-        row_aligned: bool,
-    ) -> Result<wgpu::ComputePipeline, GpuError> {
+    /// The network pipeline for `variant`, built on first use (kernels that are not
+    /// packed have one pipeline for everything).
+    fn eval_pipeline(&self, variant: EvalVariant) -> Result<wgpu::ComputePipeline, GpuError> {
         let key = if self.kernel.packed {
-            (field, classes, row_aligned)
+            variant
         } else {
-            (true, true, false)
+            EvalVariant {
+                field: true,
+                classes: true,
+                row_aligned: false,
+                fused: false,
+            }
         };
         let mut built = self.eval_pipelines.lock().expect("pipeline cache");
         if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
@@ -259,13 +282,14 @@ impl<'a> GridEvaluator<'a> {
         }
         let mut constants = vec![("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
         if self.kernel.packed {
-            constants.push(("WRITE_FIELD", f64::from(u8::from(field))));
-            constants.push(("WRITE_CLASSES", f64::from(u8::from(classes))));
-            constants.push(("ROW_ALIGNED", f64::from(u8::from(row_aligned))));
+            constants.push(("WRITE_FIELD", f64::from(u8::from(key.field))));
+            constants.push(("WRITE_CLASSES", f64::from(u8::from(key.classes))));
+            constants.push(("ROW_ALIGNED", f64::from(u8::from(key.row_aligned))));
         }
         let pipeline = self.specialised_pipeline(
             "grid eval",
             &self.eval_module,
+            if key.fused { "main_flags" } else { "main" },
             &self.eval_pipeline_layout,
             &constants,
         )?;
@@ -285,16 +309,63 @@ impl<'a> GridEvaluator<'a> {
         grid.width.is_multiple_of(PACKED_CELLS) && weight * dx.abs() <= ROW_RATIO_LIMIT
     }
 
+    /// The fused pipeline (`main_flags`: the field and one byte of flags per cell in one
+    /// pass, no boundary pass) for `request` on `grid`, if the kernel can take it there:
+    /// packed kernels of small networks ([`FUSED_MULTIPLY_ADD_LIMIT`]), flags without
+    /// pairs, rows a multiple of 8 wide, classes that fit the byte's 5 bits and at most 2
+    /// sign words.
+    fn fused_variant(&self, grid: &GridSpec, request: &EvalRequest) -> Option<EvalVariant> {
+        let fits = self.kernel.packed
+            && self.multiply_adds <= FUSED_MULTIPLY_ADD_LIMIT
+            && request.flags
+            && !request.pairs
+            && grid.width.is_multiple_of(PACKED_CELLS)
+            && self.kernel.channels <= 32
+            && self.kernel.sign_words <= 2;
+        fits.then(|| EvalVariant {
+            field: request.field,
+            classes: false,
+            row_aligned: self.row_aligned(grid),
+            fused: true,
+        })
+    }
+
+    /// Whether `request` on `grid` takes the fused kernel: where it can and its pipeline
+    /// is built ([`Self::prepare_fused`]).
+    fn fuses(&self, grid: &GridSpec, request: &EvalRequest) -> bool {
+        self.fused_variant(grid, request).is_some_and(|v| {
+            let built = self.eval_pipelines.lock().expect("pipeline cache");
+            built.iter().any(|(k, _)| *k == v)
+        })
+    }
+
+    /// Builds the fused kernel's pipeline for `request` on grids like `grid`, if the
+    /// kernel can take it there; later evaluations of such requests then run in one pass
+    /// instead of the network kernel and a boundary pass (on lavapipe, seed net at 4096^2:
+    /// +10-30 % over the field alone instead of +110-150 %). Returns whether it will.
+    ///
+    /// Not done by default: the fused kernel inlines the network 39 times and llvmpipe
+    /// takes about 1.2 s to build it for the paper's 2-3-3 net, more than it saves on one
+    /// evaluation of any grid that fits in memory. Worth it for repeated evaluations
+    /// (benchmarks, a loop re-evaluating a training model).
+    pub fn prepare_fused(&self, grid: &GridSpec, request: &EvalRequest) -> Result<bool, GpuError> {
+        match self.fused_variant(grid, request) {
+            Some(variant) => self.eval_pipeline(variant).map(|_| true),
+            None => Ok(false),
+        }
+    }
+
     /// The generated kernel.
     pub fn kernel(&self) -> &GridKernel {
         &self.kernel
     }
 
-    /// A compute pipeline of `module`'s `main` with override `constants`.
+    /// A compute pipeline of `module`'s `entry_point` with override `constants`.
     fn specialised_pipeline(
         &self,
         label: &str,
         module: &wgpu::ShaderModule,
+        entry_point: &str,
         layout: &wgpu::PipelineLayout,
         constants: &[(&str, f64)],
     ) -> Result<wgpu::ComputePipeline, GpuError> {
@@ -304,7 +375,7 @@ impl<'a> GridEvaluator<'a> {
             label: Some(label),
             layout: Some(layout),
             module,
-            entry_point: Some("main"),
+            entry_point: Some(entry_point),
             compilation_options: wgpu::PipelineCompilationOptions {
                 constants,
                 ..Default::default()
@@ -340,7 +411,8 @@ impl<'a> GridEvaluator<'a> {
             ("SIGN_WORDS", self.kernel.sign_words as f64),
             ("WRITE_PAIRS", f64::from(u8::from(pairs))),
         ];
-        let pipeline = self.specialised_pipeline("boundary packed", module, layout, &constants)?;
+        let pipeline =
+            self.specialised_pipeline("boundary packed", module, "main", layout, &constants)?;
         built.push((pairs, pipeline.clone()));
         Ok(Some(pipeline))
     }
@@ -365,8 +437,13 @@ impl<'a> GridEvaluator<'a> {
         if self.kernel.packed { PACKED_CELLS } else { 0 }
     }
 
-    /// Rows per band for a grid `width` wide.
-    fn band_rows(&self, width: usize, request: &EvalRequest) -> Result<usize, GpuError> {
+    /// Rows per band for a grid `width` wide (`fused`: with the fused kernel).
+    fn band_rows(
+        &self,
+        width: usize,
+        request: &EvalRequest,
+        fused: bool,
+    ) -> Result<usize, GpuError> {
         let limits = &self.ctx.limits;
         let words = self.kernel.sign_words as u64;
         let mut row_bytes = width as u64 * 4 * words.max(1);
@@ -394,7 +471,11 @@ impl<'a> GridEvaluator<'a> {
             )));
         }
         // One row is the overlap with the next band.
-        let rows = by_bytes.min(by_dispatch).saturating_sub(1).max(1);
+        let mut rows = by_bytes.min(by_dispatch).saturating_sub(1).max(1);
+        if fused && rows >= FLAG_ROWS {
+            // Whole groups of rows per invocation: none computed only to be dropped.
+            rows -= rows % FLAG_ROWS;
+        }
         Ok(request.max_band_rows.map_or(rows, |m| rows.min(m.max(1))))
     }
 
@@ -494,7 +575,8 @@ impl<'a> GridEvaluator<'a> {
                 tile_rows: height as u32,
                 write_field: 1,
                 write_classes: 0,
-                _pad: [0; 2],
+                grid_cols: width as u32,
+                grid_rows: height as u32,
             }),
             usage: wgpu::BufferUsages::UNIFORM,
         });
@@ -508,7 +590,12 @@ impl<'a> GridEvaluator<'a> {
             &self.eval_layout,
             [&params, &field, &classes, &signs, &self.weights],
         );
-        let pipeline = self.eval_pipeline(true, false, self.row_aligned(grid))?;
+        let pipeline = self.eval_pipeline(EvalVariant {
+            field: true,
+            classes: false,
+            row_aligned: self.row_aligned(grid),
+            fused: false,
+        })?;
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("resident field"),
         });
@@ -546,7 +633,10 @@ impl<'a> GridEvaluator<'a> {
             )));
         }
         let boundaries = request.flags || request.pairs;
-        let band_rows = self.band_rows(width, request)?.min(height);
+        let fused = self.fuses(grid, request);
+        // The fused kernel marks the boundaries itself.
+        let boundary_pass = boundaries && !fused;
+        let band_rows = self.band_rows(width, request, fused)?.min(height);
         let key = (
             width,
             band_rows,
@@ -554,20 +644,25 @@ impl<'a> GridEvaluator<'a> {
             request.flags,
             request.pairs,
             readback,
+            fused,
         );
         let mut cache = self.cache.lock().expect("band buffer cache");
         if cache.as_ref().is_none_or(|(k, _)| *k != key) {
             *cache = None; // free the old buffers before making new ones
             *cache = Some((
                 key,
-                BandBuffers::new(self, width, band_rows, request, readback)?,
+                BandBuffers::new(self, width, band_rows, request, readback, fused)?,
             ));
         }
         let buffers = &cache.as_ref().expect("just filled").1;
-        let eval_pipeline =
-            self.eval_pipeline(request.field, boundaries, self.row_aligned(grid))?;
+        let eval_pipeline = self.eval_pipeline(EvalVariant {
+            field: request.field,
+            classes: boundary_pass,
+            row_aligned: self.row_aligned(grid),
+            fused,
+        })?;
         // Rows a multiple of 8 wide keep the packed pass's 8-cell blocks within a row.
-        let packed_boundary = match boundaries && width % PACKED_CELLS == 0 {
+        let packed_boundary = match boundary_pass && width % PACKED_CELLS == 0 {
             true => self.boundary_packed_pipeline(request.pairs)?,
             false => None,
         };
@@ -594,8 +689,9 @@ impl<'a> GridEvaluator<'a> {
             let slot = bands % 2;
             let set = &buffers.slots[slot];
             let queue = &self.ctx.queue;
-            // Without boundaries the overlap row is not needed.
-            let dispatched = if boundaries { rows_eval } else { rows };
+            // Without the boundary pass the overlap row is not needed (the fused kernel
+            // computes it itself).
+            let dispatched = if boundary_pass { rows_eval } else { rows };
             queue.write_buffer(
                 &buffers.grid_params,
                 0,
@@ -607,8 +703,9 @@ impl<'a> GridEvaluator<'a> {
                     tile_cols: width as u32,
                     tile_rows: dispatched as u32,
                     write_field: u32::from(request.field),
-                    write_classes: u32::from(boundaries),
-                    _pad: [0; 2],
+                    write_classes: u32::from(boundary_pass),
+                    grid_cols: width as u32,
+                    grid_rows: height as u32,
                 }),
             );
             queue.write_buffer(
@@ -634,17 +731,23 @@ impl<'a> GridEvaluator<'a> {
                 });
                 pass.set_pipeline(&eval_pipeline);
                 pass.set_bind_group(0, &set.eval_group, &[]);
-                let (groups_x, groups_y) = self.eval_dispatch(width, dispatched);
+                let (groups_x, groups_y) = if fused {
+                    (
+                        (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize) as u32,
+                        rows.div_ceil(FLAG_ROWS) as u32,
+                    )
+                } else {
+                    self.eval_dispatch(width, dispatched)
+                };
                 pass.dispatch_workgroups(groups_x, groups_y, 1);
-                if boundaries {
+                if boundary_pass {
                     pass.set_pipeline(&boundary_pipeline);
                     pass.set_bind_group(0, &set.boundary_group, &[]);
                     pass.dispatch_workgroups(boundary_groups_x as u32, rows as u32, 1);
                 }
             }
-            let cells = (rows * width) as u64;
-            for (source, read, bytes_per_cell) in set.copies(buffers) {
-                encoder.copy_buffer_to_buffer(source, 0, read, 0, cells * bytes_per_cell);
+            for (source, read, bytes) in set.copies(buffers, rows) {
+                encoder.copy_buffer_to_buffer(source, 0, read, 0, bytes);
             }
             let submission = queue.submit([encoder.finish()]);
             if let Some((previous, first, n, index)) = pending.take() {
@@ -675,6 +778,8 @@ impl<'a> GridEvaluator<'a> {
 /// the buffers its results are mapped from.
 struct BandSlot {
     field: wgpu::Buffer,
+    /// Classes for the boundary pass, or the fused kernel's flag bytes.
+    classes: wgpu::Buffer,
     flags: wgpu::Buffer,
     pairs: wgpu::Buffer,
     eval_group: wgpu::BindGroup,
@@ -685,24 +790,30 @@ struct BandSlot {
 }
 
 impl BandSlot {
-    /// (source, readback buffer, bytes per cell) for each array that needs a copy.
+    /// (source, readback buffer, bytes) for each array of a band of `rows` rows that
+    /// needs a copy.
     fn copies<'s>(
         &'s self,
         buffers: &BandBuffers,
+        rows: usize,
     ) -> Vec<(&'s wgpu::Buffer, &'s wgpu::Buffer, u64)> {
         if buffers.direct {
             return Vec::new();
         }
         let [field, flags, pairs] = &self.read;
+        let cells = (rows * buffers.width) as u64;
         let mut v = Vec::new();
         if let Some(read) = field {
-            v.push((&self.field, read, buffers.channels as u64 * 4));
+            v.push((&self.field, read, cells * buffers.channels as u64 * 4));
         }
         if let Some(read) = flags {
-            v.push((&self.flags, read, 4));
+            v.push(match buffers.fused {
+                true => (&self.classes, read, buffers.flag_bytes(rows) as u64),
+                false => (&self.flags, read, cells * 4),
+            });
         }
         if let Some(read) = pairs {
-            v.push((&self.pairs, read, buffers.words as u64 * 4));
+            v.push((&self.pairs, read, cells * buffers.words as u64 * 4));
         }
         v
     }
@@ -716,6 +827,8 @@ struct BandBuffers {
     boundary_params: wgpu::Buffer,
     /// Results are mapped from the storage buffers (no copy pass).
     direct: bool,
+    /// The fused kernel writes flag bytes into `classes` (no boundary pass).
+    fused: bool,
     channels: usize,
     words: usize,
     width: usize,
@@ -728,6 +841,7 @@ impl BandBuffers {
         band_rows: usize,
         request: &EvalRequest,
         readback: bool,
+        fused: bool,
     ) -> Result<BandBuffers, GpuError> {
         let device = &ev.ctx.device;
         let channels = ev.kernel.channels;
@@ -750,7 +864,9 @@ impl BandBuffers {
             storage
         };
         let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-        let eval_cells = ((band_rows + 1) * width + ev.slack_cells()) as u64;
+        // The fused kernel computes whole groups of FLAG_ROWS rows.
+        let eval_rows = (band_rows + 1).max(band_rows.next_multiple_of(FLAG_ROWS));
+        let eval_cells = (eval_rows * width + ev.slack_cells()) as u64;
         let band_cells = (band_rows * width) as u64;
         let field_cell = if request.field {
             channels as u64 * 4
@@ -771,9 +887,20 @@ impl BandBuffers {
         let readable = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
         let slot = || {
             let field = buffer("field", eval_cells * field_cell, mapped_storage);
-            let classes = buffer("classes", eval_cells * 4, storage);
-            let signs = buffer("signs", eval_cells * words as u64 * 4, storage);
-            let flags = buffer("flags", band_cells * 4, mapped_storage);
+            // Fused: flag bytes in `classes`; no signs, no u32 flags on the device.
+            let (classes, signs, flags) = if fused {
+                (
+                    buffer("flag bytes", eval_cells, mapped_storage),
+                    buffer("unused signs", 0, storage),
+                    buffer("unused flags", 0, storage),
+                )
+            } else {
+                (
+                    buffer("classes", eval_cells * 4, storage),
+                    buffer("signs", eval_cells * words as u64 * 4, storage),
+                    buffer("flags", band_cells * 4, mapped_storage),
+                )
+            };
             let pairs = buffer("pairs", band_cells * pairs_cell, mapped_storage);
             let wanted = [
                 readback && request.field,
@@ -783,7 +910,13 @@ impl BandBuffers {
             let read = if direct {
                 [
                     wanted[0].then(|| field.clone()),
-                    wanted[1].then(|| flags.clone()),
+                    wanted[1].then(|| {
+                        if fused {
+                            classes.clone()
+                        } else {
+                            flags.clone()
+                        }
+                    }),
                     wanted[2].then(|| pairs.clone()),
                 ]
             } else {
@@ -805,6 +938,7 @@ impl BandBuffers {
             );
             BandSlot {
                 field,
+                classes,
                 flags,
                 pairs,
                 eval_group,
@@ -823,10 +957,16 @@ impl BandBuffers {
             grid_params,
             boundary_params,
             direct,
+            fused,
             channels,
             words,
             width,
         })
+    }
+
+    /// Bytes of the fused kernel's flags for a band of `rows` rows (whole groups).
+    fn flag_bytes(&self, rows: usize) -> usize {
+        rows.next_multiple_of(FLAG_ROWS) * self.width
     }
 
     /// Copies the band at `first` row, `rows` rows, from readback `slot` to the host.
@@ -852,12 +992,16 @@ impl BandBuffers {
             })?;
         }
         if let Some(read) = flags {
-            read_into(ctx, &submission, read, n * 4, |bytes| {
-                copy_bulk(
-                    &mut out.flags[cell0..cell0 + n],
-                    bytemuck::cast_slice(bytes),
-                );
-            })?;
+            let host = &mut out.flags[cell0..cell0 + n];
+            if self.fused {
+                read_into(ctx, &submission, read, self.flag_bytes(rows), |bytes| {
+                    widen_flags(host, bytes, self.width, FLAG_ROWS);
+                })?;
+            } else {
+                read_into(ctx, &submission, read, n * 4, |bytes| {
+                    copy_bulk(host, bytemuck::cast_slice(bytes));
+                })?;
+            }
         }
         if let (Some(read), Some(host)) = (pairs, out.pairs.as_mut()) {
             read_into(ctx, &submission, read, n * words * 4, |bytes| {

@@ -45,6 +45,49 @@ fn copy_streaming(dst: &mut [u8], src: &[u8]) {
     dst.copy_from_slice(src);
 }
 
+/// Widens the fused kernel's flag bytes (shaders/grid_flags_packed.wgsl) into the u32
+/// flags of `faultline_model::arrays`: `dst` is whole rows `width` wide (its length says
+/// how many); `src` holds them in groups of `group_rows` rows, each group a run of blocks
+/// of 8 columns, each block `group_rows` rows of 8 bytes. Large bands go on two threads.
+pub(crate) fn widen_flags(dst: &mut [u32], src: &[u8], width: usize, group_rows: usize) {
+    let rows = dst.len() / width;
+    assert_eq!(rows * width, dst.len(), "widen_flags takes whole rows");
+    assert!(width.is_multiple_of(8) && src.len() >= rows.next_multiple_of(group_rows) * width);
+    let groups = rows.div_ceil(group_rows);
+    if dst.len() * 4 < BULK_BYTES || groups < 2 {
+        widen_rows(dst, src, width, group_rows);
+        return;
+    }
+    let split = groups / 2 * group_rows * width;
+    let (d0, d1) = dst.split_at_mut(split);
+    let (s0, s1) = src.split_at(split);
+    std::thread::scope(|scope| {
+        scope.spawn(|| widen_rows(d1, s1, width, group_rows));
+        widen_rows(d0, s0, width, group_rows);
+    });
+}
+
+/// [`widen_flags`] on one thread, `dst` starting at a group's first row.
+fn widen_rows(dst: &mut [u32], src: &[u8], width: usize, group_rows: usize) {
+    let blocks = width / 8;
+    for (r, row) in dst.chunks_exact_mut(width).enumerate() {
+        let (group, i) = (r / group_rows, r % group_rows);
+        for (block, cells) in row.chunks_exact_mut(8).enumerate() {
+            let at = ((group * blocks + block) * group_rows + i) * 8;
+            for (cell, &byte) in cells.iter_mut().zip(&src[at..at + 8]) {
+                *cell = widen_flag(byte);
+            }
+        }
+    }
+}
+
+/// One flag byte (bits 0-4 class, 5 decision, 6 junction, 7 crossing) as u32 flags.
+#[inline]
+fn widen_flag(byte: u8) -> u32 {
+    let b = u32::from(byte);
+    (b & 0x1f) | (b & 0xe0) << 11
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
@@ -128,5 +171,32 @@ mod tests {
         let mut dst = vec![0u8; 5000];
         copy_streaming(&mut dst[3..4003], &src[..4000]);
         assert_eq!(&dst[3..4003], &src[..4000]);
+    }
+
+    #[test]
+    fn flag_bytes_widen_to_the_model_crates_flags() {
+        use faultline_model::arrays::{CROSSING, DECISION, JUNCTION};
+        assert_eq!(
+            widen_flag(0x20 | 0x40 | 0x80 | 31),
+            DECISION | JUNCTION | CROSSING | 31
+        );
+        assert_eq!(widen_flag(0x40 | 7), JUNCTION | 7);
+        // Tiled bytes: group g, block b, row i, cell c holds a byte naming its cell.
+        for (width, rows, group_rows) in [(16usize, 3usize, 4usize), (24, 9, 4), (2048, 130, 8)] {
+            let blocks: usize = width / 8;
+            let mut src = vec![0u8; rows.next_multiple_of(group_rows) * width];
+            let mut want = vec![0u32; rows * width];
+            for r in 0..rows {
+                for c in 0..width {
+                    let byte = ((r * 7 + c * 3) % 256) as u8;
+                    let at = ((r / group_rows * blocks + c / 8) * group_rows + r % group_rows) * 8;
+                    src[at + c % 8] = byte;
+                    want[r * width + c] = widen_flag(byte);
+                }
+            }
+            let mut dst = vec![u32::MAX; rows * width];
+            widen_flags(&mut dst, &src, width, group_rows);
+            assert_eq!(dst, want, "{width} x {rows}, groups of {group_rows}");
+        }
     }
 }

@@ -15,5 +15,5 @@ pub mod params;
 
 pub use context::{GpuContext, gpu_required};
 pub use error::GpuError;
-pub use evaluator::{EvalRequest, GridEvaluator, Timing};
+pub use evaluator::{EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, Timing};
 pub use output::{CROSSING, DECISION, GridOutput, JUNCTION};

@@ -23,8 +23,10 @@ pub struct GridParams {
     pub write_field: u32,
     /// 0 skips the classes and signs stores.
     pub write_classes: u32,
-    /// Padding to 16-byte alignment.
-    pub _pad: [u32; 2],
+    /// Columns of the whole grid (the fused kernel's right neighbours).
+    pub grid_cols: u32,
+    /// Rows of the whole grid (the fused kernel's upper neighbours).
+    pub grid_rows: u32,
 }
 
 /// Per-band parameters of the boundary pass.

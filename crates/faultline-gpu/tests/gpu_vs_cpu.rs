@@ -3,7 +3,7 @@
 //! With FAULTLINE_REQUIRE_GPU=1 (CI) a missing adapter fails these tests; without it they
 //! print a note and pass, so a machine without Vulkan can still run the rest.
 
-use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator, GridOutput, gpu_required};
+use faultline_gpu::{CROSSING, EvalRequest, GpuContext, GridEvaluator, GridOutput, gpu_required};
 use faultline_model::arrays::{Field, junctions};
 use faultline_model::{Activation, Domain, GridSpec, Mlp, pair_index};
 use faultline_shader::{Form, KernelOptions, Stores};
@@ -377,4 +377,87 @@ fn pair_crossings_follow_the_papers_closed_form() {
         crossings > 50,
         "the nets should cross inside the grid ({crossings} crossings)"
     );
+}
+
+/// The fused field-and-flags kernel (packed kernels of small nets, after
+/// `prepare_fused`) gives the two-pass path's field and flags bit for bit: on row paths
+/// and direct ones, partial groups of rows, single blocks, every band height, with and
+/// without the field; and its flags are the CPU twin's on its own field.
+#[test]
+fn fused_kernel_equals_the_two_pass_path() {
+    let Some(ctx) = context() else { return };
+    let options = KernelOptions {
+        lanes: 4,
+        form: Some(Form::Unrolled),
+        stores: Stores::Packed,
+    };
+    let fused = EvalRequest {
+        field: true,
+        flags: true,
+        pairs: false,
+        max_band_rows: None,
+    };
+    let nets = [
+        // The paper's shape: a sigmoid first layer takes the row path.
+        net(
+            &[2, 3, 3],
+            Activation::Sigmoid,
+            Activation::Sigmoid,
+            22,
+            8.0,
+        ),
+        // Two sign words, tanh and softmax: the direct path.
+        net(&[2, 4, 3, 9], Activation::Tanh, Activation::Softmax, 0, 4.0),
+        // Weights past ROW_RATIO_LIMIT: a sigmoid net on the direct path.
+        net(
+            &[2, 6, 4],
+            Activation::Sigmoid,
+            Activation::Sigmoid,
+            4,
+            700.0,
+        ),
+    ];
+    for m in &nets {
+        let ev = GridEvaluator::new(&ctx, m, options).unwrap();
+        let what = m.architecture();
+        for (w, h) in [(64, 45), (8, 21), (16, 3), (128, 37)] {
+            let g = grid(w, h);
+            assert!(ev.prepare_fused(&g, &fused).unwrap(), "{what}: fusable");
+            let (two_pass, _) = ev.evaluate(&g, &ALL).unwrap();
+            assert_twin_exact(&two_pass, &what);
+            for rows in [None, Some(1), Some(16), Some(20)] {
+                let request = EvalRequest {
+                    max_band_rows: rows,
+                    ..fused
+                };
+                let (out, _) = ev.evaluate(&g, &request).unwrap();
+                let at = format!("{what} {w}x{h}, bands of {rows:?} rows");
+                assert_eq!(out.field, two_pass.field, "{at}: field");
+                assert_eq!(out.flags, two_pass.flags, "{at}: flags");
+                assert!(out.pairs.is_none());
+            }
+            if (w, h) == (64, 45) {
+                let crossings = two_pass.flags.iter().filter(|&&f| f & CROSSING != 0);
+                assert!(
+                    two_pass.decision().contains(&1)
+                        && two_pass.junctions().contains(&1)
+                        && crossings.count() > 0,
+                    "{what}: a vacuous test ({} decision, {} junction cells)",
+                    two_pass.decision().iter().filter(|&&d| d == 1).count(),
+                    two_pass.junctions().iter().filter(|&&d| d == 1).count(),
+                );
+            }
+        }
+        // Flags alone: the pipeline without field stores.
+        let g = grid(64, 45);
+        let lean = EvalRequest {
+            field: false,
+            ..fused
+        };
+        assert!(ev.prepare_fused(&g, &lean).unwrap());
+        let (out, _) = ev.evaluate(&g, &lean).unwrap();
+        let (two_pass, _) = ev.evaluate(&g, &ALL).unwrap();
+        assert_eq!(out.flags, two_pass.flags, "{what}: flags alone");
+        assert!(out.field.is_none());
+    }
 }

@@ -12,8 +12,8 @@ pub mod network;
 pub mod wgsl;
 
 pub use kernel::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, PACKED_CELLS, Stores,
-    export_source, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, PACKED_CELLS,
+    Stores, export_source, grid_kernel,
 };
 pub use network::{Form, ROW_RATIO_LIMIT, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
 

@@ -30,6 +30,16 @@ fn hand_written_shaders_validate() {
 }
 
 #[test]
+fn the_fused_entry_points_row_count_matches_the_host() {
+    let wgsl = format!("const FLAG_ROWS: u32 = {}u;", faultline_shader::FLAG_ROWS);
+    assert!(
+        faultline_shader::kernel::GRID_FLAGS_PACKED_WGSL.contains(&wgsl),
+        "shaders/grid_flags_packed.wgsl must declare `{wgsl}`"
+    );
+    assert!(faultline_shader::FLAG_ROWS.is_multiple_of(4));
+}
+
+#[test]
 fn every_activation_and_form_validates() {
     let hidden = [
         Activation::Identity,
