@@ -32,7 +32,8 @@ struct Measurement {
     compute_seconds: f64,
     pipeline_seconds: f64,
     /// What the boundary pass adds to the evaluation, as a fraction (gpu and cpu: the
-    /// field and the flags word per cell against the field alone, timed alternately).
+    /// field and the flags word per cell against the field alone, timed alternately; the
+    /// median of the pairs' ratios).
     boundary_overhead: Option<f64>,
     flops_per_point: f64,
 }
@@ -112,13 +113,14 @@ fn time(repeats: usize, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
 }
 
 /// Median seconds of `a` and of `b`, timed alternately (a b, b a, a b, ...) after one
-/// warm-up each, so that a slow spell of a shared machine weighs on both alike: their
-/// ratio (the boundary pass's cost) is steadier than from two separate series.
+/// warm-up each, and the median of the ratios b / a of each adjacent pair: a slow spell
+/// of a shared machine weighs on both runs of a pair alike, so that ratio (the boundary
+/// pass's cost) is steadier than one of two medians.
 fn time_interleaved(
     repeats: usize,
     mut a: impl FnMut() -> Result<f64>,
     mut b: impl FnMut() -> Result<f64>,
-) -> Result<(f64, f64)> {
+) -> Result<(f64, f64, f64)> {
     a()?;
     b()?;
     let (mut ta, mut tb) = (Vec::with_capacity(repeats), Vec::with_capacity(repeats));
@@ -131,7 +133,8 @@ fn time_interleaved(
             ta.push(a()?);
         }
     }
-    Ok((median(ta), median(tb)))
+    let ratios = ta.iter().zip(&tb).map(|(a, b)| b / a).collect();
+    Ok((median(ta), median(tb), median(ratios)))
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -395,7 +398,7 @@ fn bench_cpu(
     };
     let seconds = time(repeats, || field_only(&mut out))?;
     let out = std::cell::RefCell::new(out);
-    let (compute, boundaries) = time_interleaved(
+    let (_, _, ratio) = time_interleaved(
         repeats,
         || field_only(&mut out.borrow_mut()),
         || {
@@ -412,8 +415,7 @@ fn bench_cpu(
         seconds,
         compute_seconds: seconds,
         pipeline_seconds: 0.0,
-        // Scaled to the field-only series so the overhead is the interleaved ratio.
-        boundary_overhead: Some(boundaries / compute - 1.0),
+        boundary_overhead: Some(ratio - 1.0),
         flops_per_point: 0.0,
     })
 }
@@ -451,7 +453,7 @@ fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Re
         std::hint::black_box(&out);
         Ok(t.elapsed().as_secs_f64())
     })?;
-    let (compute, boundaries) = time_interleaved(
+    let (compute, _, ratio) = time_interleaved(
         repeats,
         || Ok(evaluator.evaluate_on_gpu(grid, &field_only)?.seconds),
         || Ok(evaluator.evaluate_on_gpu(grid, &with_boundaries)?.seconds),
@@ -463,7 +465,7 @@ fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Re
         seconds,
         compute_seconds: compute,
         pipeline_seconds,
-        boundary_overhead: Some(boundaries / compute - 1.0),
+        boundary_overhead: Some(ratio - 1.0),
         flops_per_point: 0.0,
     })
 }

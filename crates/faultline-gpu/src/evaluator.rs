@@ -24,6 +24,10 @@ use crate::{GpuContext, GpuError, GridOutput};
 
 /// Threads per workgroup, set through the kernels' `WORKGROUP_SIZE` override.
 const WORKGROUP_SIZE: u32 = 64;
+/// Threads per workgroup of the fused kernel, whose invocations do 16 times the work of
+/// the network kernel's: smaller groups balance llvmpipe's threads at the end of a band
+/// (8, 16 and 64 measured alike within the noise).
+const FUSED_WORKGROUP_SIZE: u32 = 16;
 /// The target size of a band's largest buffer: well under lavapipe's 128 MiB binding
 /// limit. 8 MiB measured fastest end to end on lavapipe with packed kernels and direct
 /// mapping (2-16 MiB tried; fewer dispatches, still cache-friendly).
@@ -280,7 +284,12 @@ impl<'a> GridEvaluator<'a> {
         if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
             return Ok(p.clone());
         }
-        let mut constants = vec![("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
+        let wg = if key.fused {
+            FUSED_WORKGROUP_SIZE
+        } else {
+            WORKGROUP_SIZE
+        };
+        let mut constants = vec![("WORKGROUP_SIZE", f64::from(wg))];
         if self.kernel.packed {
             constants.push(("WRITE_FIELD", f64::from(u8::from(key.field))));
             constants.push(("WRITE_CLASSES", f64::from(u8::from(key.classes))));
@@ -733,7 +742,7 @@ impl<'a> GridEvaluator<'a> {
                 pass.set_bind_group(0, &set.eval_group, &[]);
                 let (groups_x, groups_y) = if fused {
                     (
-                        (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize) as u32,
+                        (width / PACKED_CELLS).div_ceil(FUSED_WORKGROUP_SIZE as usize) as u32,
                         rows.div_ceil(FLAG_ROWS) as u32,
                     )
                 } else {
