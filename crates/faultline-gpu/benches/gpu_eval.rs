@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the GPU path: evaluation (results left on the GPU), evaluation
-//! plus the boundary pass, and evaluation with the field read back to the host.
+//! plus the boundary pass (two passes, then the fused kernel where the adapter takes it),
+//! and evaluation with the field and with field and flags read back to the host.
 //! Skipped with a note when there is no adapter.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -44,6 +45,14 @@ fn gpu(c: &mut Criterion) {
     group.bench_function("evaluation + readback", |b| {
         b.iter(|| evaluator.evaluate(&grid, &field).unwrap())
     });
+    if evaluator.prepare_fused(&grid, &boundaries).unwrap() {
+        group.bench_function("fused evaluation + flags", |b| {
+            b.iter(|| evaluator.evaluate_on_gpu(&grid, &boundaries).unwrap())
+        });
+        group.bench_function("fused evaluation + flags + readback", |b| {
+            b.iter(|| evaluator.evaluate(&grid, &boundaries).unwrap())
+        });
+    }
     group.finish();
 }
 
