@@ -351,7 +351,7 @@ impl<'a> GridEvaluator<'a> {
     /// Builds the fused kernel's pipeline for `request` on grids like `grid`, if the
     /// kernel can take it there; later evaluations of such requests then run in one pass
     /// instead of the network kernel and a boundary pass (on lavapipe, seed net at 4096^2:
-    /// +10-30 % over the field alone instead of +110-150 %). Returns whether it will.
+    /// +8-19 % over the field alone instead of +108-154 %). Returns whether it will.
     ///
     /// Not done by default: the fused kernel inlines the network 39 times and llvmpipe
     /// takes about 1.2 s to build it for the paper's 2-3-3 net, more than it saves on one
