@@ -4,23 +4,12 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::backend::{Engine, choose, cpu_evaluator};
+use super::backend::engine;
 use super::grid_args::{check_memory, grid};
 use crate::cli::EvalArgs;
 use crate::output::check_writable;
-use faultline_cpu::boundary::Codes;
-use faultline_gpu::{EvalRequest, GridEvaluator};
-use faultline_model::arrays::Field;
+use faultline_model::GridRequest;
 use faultline_model::npy;
-use faultline_shader::KernelOptions;
-
-/// The arrays an evaluation produced, whichever engine ran it.
-struct Arrays {
-    field: Option<Field>,
-    classes: Vec<u32>,
-    pairs: Option<Vec<u64>>,
-    decision: Vec<u8>,
-}
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let outputs = [
@@ -41,79 +30,51 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     // The field in f32, classes (u32), pairs (u64) and decision (u8) on the host.
     check_memory(&grid, 4.0 * model.outputs() as f64 + 4.0 + 8.0 + 1.0)?;
-    let boundaries = args.classes.is_some() || args.pairs.is_some() || args.decision.is_some();
-    let engine = choose(args.backend)?;
+    let request = GridRequest {
+        field: args.field.is_some(),
+        classes: args.classes.is_some(),
+        pairs: args.pairs.is_some(),
+        decision: args.decision.is_some(),
+        // The class shares in the report come from the flags word, or from the field when
+        // only the field is asked (then no boundary pass runs on either engine).
+        flags: args.field.is_none(),
+        max_band_rows: None,
+    };
+    let engine = engine(args.backend, &model)?;
+    let pipeline_seconds = engine.setup_seconds();
 
     let started = Instant::now();
-    let mut pipeline_seconds = 0.0;
-    let arrays = match &engine {
-        Engine::Gpu(ctx) => {
-            let evaluator = GridEvaluator::new(ctx, &model, KernelOptions::default())?;
-            pipeline_seconds = evaluator.pipeline_seconds;
-            let request = EvalRequest {
-                field: args.field.is_some(),
-                flags: true,
-                pairs: args.pairs.is_some(),
-                max_band_rows: None,
-            };
-            let (out, _) = evaluator.evaluate(&grid, &request)?;
-            Arrays {
-                classes: out.classes(),
-                decision: out.decision(),
-                pairs: out.pairs,
-                field: out.field.map(|values| Field {
-                    width: grid.width,
-                    height: grid.height,
-                    channels: model.outputs(),
-                    values,
-                }),
-            }
-        }
-        Engine::Cpu => {
-            let field = cpu_evaluator(&model)?.field(&grid);
-            let h = grid.height;
-            if boundaries {
-                let codes = Codes::of(&field)?;
-                Arrays {
-                    decision: codes.decision(h),
-                    pairs: args.pairs.is_some().then(|| codes.pairs(h)),
-                    classes: codes.classes,
-                    field: Some(field),
-                }
-            } else {
-                Arrays {
-                    classes: Vec::new(),
-                    decision: Vec::new(),
-                    pairs: None,
-                    field: Some(field),
-                }
-            }
-        }
-    };
-    let seconds = started.elapsed().as_secs_f64() - pipeline_seconds;
+    let mut arrays = engine.evaluate(&grid, &request, &mut |_| {})?;
+    let seconds = started.elapsed().as_secs_f64();
 
-    let shape = Field {
-        width: grid.width,
-        height: grid.height,
-        channels: model.outputs(),
-        values: Vec::new(),
+    let shape = arrays.shape();
+    let classes: Vec<u32> = match (arrays.flags.take(), &arrays.field) {
+        (Some(flags), _) => flags
+            .iter()
+            .map(|w| w & faultline_model::arrays::CLASS_MASK)
+            .collect(),
+        (None, Some(field)) => field
+            .chunks(model.outputs().max(1))
+            .map(faultline_model::arrays::argmax)
+            .collect(),
+        (None, None) => Vec::new(),
     };
-    if let (Some(path), Some(field)) = (&args.field, &arrays.field) {
-        npy::write_field(path, field)?;
+    if let (Some(path), Some(field)) = (&args.field, arrays.take_field()) {
+        npy::write_field(path, &field)?;
     }
-    if let Some(path) = &args.classes {
-        npy::write_classes(path, &shape, &arrays.classes)?;
+    if let (Some(path), Some(classes)) = (&args.classes, &arrays.classes) {
+        npy::write_classes(path, &shape, classes)?;
     }
     if let (Some(path), Some(pairs)) = (&args.pairs, &arrays.pairs) {
         npy::write_pairs(path, &shape, pairs)?;
     }
-    if let Some(path) = &args.decision {
-        npy::write_decision(path, &shape, &arrays.decision)?;
+    if let (Some(path), Some(decision)) = (&args.decision, &arrays.decision) {
+        npy::write_decision(path, &shape, decision)?;
     }
 
     let names = model.class_names();
     let mut counts = vec![0usize; model.outputs()];
-    for &k in &arrays.classes {
+    for &k in &classes {
         counts[k as usize] += 1;
     }
     let shares: Vec<String> = names
@@ -122,7 +83,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .map(|(n, &c)| {
             format!(
                 "{n} {:.1} %",
-                100.0 * c as f64 / arrays.classes.len() as f64
+                100.0 * c as f64 / classes.len().max(1) as f64
             )
         })
         .collect();

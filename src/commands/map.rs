@@ -6,24 +6,12 @@ use anyhow::{Context, Result};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::backend::{Engine, choose, cpu_evaluator};
+use super::backend::engine;
 use super::grid_args::{check_memory, grid};
 use crate::cli::MapArgs;
 use crate::output::check_writable;
-use faultline_gpu::{EvalRequest, GridEvaluator};
-use faultline_model::{GridSpec, Mlp};
+use faultline_model::GridRequest;
 use faultline_render::{MapStyle, compose_map};
-use faultline_shader::KernelOptions;
-
-/// Rows per band of the CPU path (bounded memory at any size).
-const CPU_BAND_ROWS: usize = 256;
-
-// The CPU and GPU boundary passes write the same flags word.
-const _: () = assert!(
-    faultline_cpu::boundary::DECISION == faultline_gpu::DECISION
-        && faultline_cpu::boundary::JUNCTION == faultline_gpu::JUNCTION
-        && faultline_cpu::boundary::CROSSING == faultline_gpu::CROSSING
-);
 
 pub fn run(args: MapArgs) -> Result<()> {
     check_writable("-o", &args.output)?;
@@ -31,7 +19,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, 4.0 + 3.0)?;
-    let engine = choose(args.backend)?;
+    let engine = engine(args.backend, &model)?;
 
     let bar = if args.quiet || grid.points() < 4 << 20 {
         ProgressBar::hidden()
@@ -43,20 +31,12 @@ pub fn run(args: MapArgs) -> Result<()> {
             .expect("valid template"),
     );
     let started = Instant::now();
-    let flags = match &engine {
-        Engine::Gpu(ctx) => {
-            let evaluator = GridEvaluator::new(ctx, &model, KernelOptions::default())?;
-            let request = EvalRequest {
-                flags: true,
-                ..EvalRequest::default()
-            };
-            let (out, _) = evaluator.evaluate_with_progress(&grid, &request, &mut |rows| {
-                bar.set_position(rows as u64)
-            })?;
-            out.flags
-        }
-        Engine::Cpu => cpu_flags(&model, &grid, &mut |rows| bar.set_position(rows as u64))?,
-    };
+    let flags = engine
+        .evaluate(&grid, &GridRequest::flags(), &mut |rows| {
+            bar.set_position(rows as u64)
+        })?
+        .flags
+        .unwrap_or_default();
     bar.finish_and_clear();
     let evaluated = started.elapsed().as_secs_f64();
 
@@ -103,10 +83,4 @@ pub fn run(args: MapArgs) -> Result<()> {
         println!("note: the model has one output, so there are no boundaries to draw");
     }
     Ok(())
-}
-
-/// The per-cell flags from the native CPU evaluator, band by band (each band evaluates one extra
-/// row: the upper neighbours of its last row), all cores.
-fn cpu_flags(model: &Mlp, grid: &GridSpec, progress: &mut dyn FnMut(usize)) -> Result<Vec<u32>> {
-    Ok(cpu_evaluator(model)?.flags(grid, CPU_BAND_ROWS, progress)?)
 }

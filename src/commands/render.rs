@@ -7,7 +7,7 @@ use super::landscape::parse;
 use crate::cli::RenderArgs;
 use crate::output::check_writable;
 use faultline_gpu::GpuContext;
-use faultline_render::{LandscapeRenderer, Scene, render_rgba};
+use faultline_render::{LandscapeRenderer, Scene, SceneEngine, render_rgba};
 
 /// The colour format of offscreen renders (sRGB, as PNGs are).
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -32,7 +32,14 @@ pub fn run(args: RenderArgs) -> Result<()> {
         );
     }
     let landscape = parse(&model, &args.model, &args.landscape)?;
-    let scene = Scene::new(&ctx, &model, landscape.domain, args.landscape.resolution)?;
+    let engine = SceneEngine::for_context(&ctx, &model)?;
+    let scene = Scene::evaluate(
+        &ctx,
+        &engine,
+        &model,
+        landscape.domain,
+        args.landscape.resolution,
+    )?;
     let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let started = std::time::Instant::now();
     let pixels = render_rgba(
@@ -56,12 +63,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
     })
     .with_context(|| format!("writing {}", args.output.display()))?;
     println!(
-        "wrote {} ({}x{}, {} surfaces of {}^2, drawn on {} in {:.3} s)",
+        "wrote {} ({}x{}, {} surfaces of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
         args.output.display(),
         args.width,
         args.height,
         model.outputs(),
         args.landscape.resolution,
+        engine.describe(),
         ctx.describe(),
         seconds
     );

@@ -62,9 +62,10 @@ pub fn open(
         save_png: Box::new(save_png),
     })?;
     println!(
-        "{} frames on {}, {:.1} ms per frame{}",
+        "{} frames on {} (field: {}), {:.1} ms per frame{}",
         report.frames,
         report.adapter,
+        report.engine,
         report.mean_frame_seconds * 1e3,
         if report.screenshots.is_empty() {
             String::new()

@@ -15,6 +15,7 @@
 //! `faultline_model::arrays::Field::reference`; the tests compare the two.
 
 pub mod boundary;
+mod engine;
 mod kernel;
 mod math;
 mod plan;
@@ -40,6 +41,15 @@ pub enum Isa {
 }
 
 impl Isa {
+    /// Its name in reports: `avx512`, `avx2+fma` or `baseline`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Avx512 => "avx512",
+            Isa::Avx2Fma => "avx2+fma",
+            Isa::Baseline => "baseline",
+        }
+    }
+
     /// The best instruction set this CPU supports.
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]

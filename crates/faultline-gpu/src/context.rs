@@ -10,12 +10,52 @@ pub const ADAPTER_ENV: &str = "FAULTLINE_ADAPTER";
 /// Environment variable: `1` makes a missing adapter an error everywhere (tests, `auto`).
 pub const REQUIRE_GPU_ENV: &str = "FAULTLINE_REQUIRE_GPU";
 
+/// Environment variable: `hardware` makes the GPU engine run on any adapter as it does
+/// on a discrete GPU (lane stores, readback through `MAP_READ` copies, no packed kernels
+/// unless asked); `software` or unset: the software path where the adapter is one.
+pub const GPU_PATH_ENV: &str = "FAULTLINE_GPU_PATH";
+
+/// How the GPU engine runs on its adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuPath {
+    /// What discrete GPUs take: kernels that store lane by lane, results copied into
+    /// mappable readback buffers.
+    Hardware,
+    /// What software adapters (lavapipe) take: packed 32-byte stores, results mapped
+    /// straight from the storage buffers (the "device memory" is host memory).
+    Software,
+}
+
+impl GpuPath {
+    /// Its name in reports and in `FAULTLINE_GPU_PATH`.
+    pub fn name(self) -> &'static str {
+        match self {
+            GpuPath::Hardware => "hardware",
+            GpuPath::Software => "software",
+        }
+    }
+
+    /// What `FAULTLINE_GPU_PATH` asks for: `None` for the adapter's own path.
+    pub fn from_env() -> Result<Option<GpuPath>, GpuError> {
+        match std::env::var(GPU_PATH_ENV).as_deref() {
+            Err(_) | Ok("") | Ok("auto") => Ok(None),
+            Ok("hardware") => Ok(Some(GpuPath::Hardware)),
+            Ok("software") => Ok(Some(GpuPath::Software)),
+            Ok(other) => Err(GpuError::Device(format!(
+                "{GPU_PATH_ENV}={other}: expected hardware, software or auto"
+            ))),
+        }
+    }
+}
+
 /// Whether `FAULTLINE_REQUIRE_GPU=1` is set.
 pub fn gpu_required() -> bool {
     std::env::var(REQUIRE_GPU_ENV).is_ok_and(|v| v == "1")
 }
 
-/// A device and queue on the chosen adapter, with the adapter's own limits.
+/// A device and queue on the chosen adapter, with the adapter's own limits. Cloning is
+/// cheap (wgpu's handles are shared), so evaluators and renderers own a clone.
+#[derive(Clone)]
 pub struct GpuContext {
     /// The instance the adapter came from (windows create their surfaces from it).
     pub instance: wgpu::Instance,
@@ -29,6 +69,8 @@ pub struct GpuContext {
     pub adapter_info: wgpu::AdapterInfo,
     /// The limits the device was opened with (the adapter's).
     pub limits: wgpu::Limits,
+    /// The path the GPU engine takes on this adapter.
+    pub path: GpuPath,
     errors: Arc<Mutex<Vec<String>>>,
 }
 
@@ -65,6 +107,20 @@ impl GpuContext {
     /// Like [`GpuContext::new`] on a given instance (one made with a display handle, for
     /// windows).
     pub fn with_instance(instance: wgpu::Instance) -> Result<GpuContext, GpuError> {
+        GpuContext::open(instance, GpuPath::from_env()?)
+    }
+
+    /// Opens the best adapter (or the one `FAULTLINE_ADAPTER` names) for `path`, or for the
+    /// adapter's own path when `None` (software adapters: [`GpuPath::Software`]). Tests
+    /// open both paths on one adapter.
+    pub fn with_path(path: Option<GpuPath>) -> Result<GpuContext, GpuError> {
+        GpuContext::open(
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env()),
+            path,
+        )
+    }
+
+    fn open(instance: wgpu::Instance, path: Option<GpuPath>) -> Result<GpuContext, GpuError> {
         let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
         let wanted = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.is_empty());
         if let Some(wanted) = &wanted {
@@ -100,11 +156,20 @@ impl GpuContext {
             )
         })?;
         let limits = adapter.limits();
-        // Both only matter on software adapters (see the two methods that use them).
-        let wanted = if adapter.get_info().device_type == wgpu::DeviceType::Cpu {
-            wgpu::Features::MAPPABLE_PRIMARY_BUFFERS | wgpu::Features::SHADER_INT64
+        let software = adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+        let path = path.unwrap_or(if software {
+            GpuPath::Software
         } else {
-            wgpu::Features::empty()
+            GpuPath::Hardware
+        });
+        // 64-bit integers wherever the adapter has them (packed kernels need them, on any
+        // path); mapping storage buffers only on the software path, as a discrete GPU
+        // would not.
+        let wanted = match path {
+            GpuPath::Software => {
+                wgpu::Features::MAPPABLE_PRIMARY_BUFFERS | wgpu::Features::SHADER_INT64
+            }
+            GpuPath::Hardware => wgpu::Features::SHADER_INT64,
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("faultline"),
@@ -125,6 +190,7 @@ impl GpuContext {
             adapter_info: adapter.get_info(),
             adapter,
             limits,
+            path,
             errors,
         })
     }
@@ -139,21 +205,29 @@ impl GpuContext {
         self.adapter_info.device_type == wgpu::DeviceType::Cpu
     }
 
-    /// Whether grid kernels should store packed 32-byte words: on software adapters with
+    /// `name (backend, type), PATH path`.
+    pub fn describe_with_path(&self) -> String {
+        format!("{}, {} path", self.describe(), self.path.name())
+    }
+
+    /// Whether shaders on this device may use 64-bit integers (packed kernels need them).
+    pub fn has_int64(&self) -> bool {
+        self.device
+            .features()
+            .contains(wgpu::Features::SHADER_INT64)
+    }
+
+    /// Whether grid kernels should store packed 32-byte words: on the software path with
     /// 64-bit integers (llvmpipe loops over its SIMD lanes once per store).
     pub fn prefers_packed_stores(&self) -> bool {
-        self.is_software()
-            && self
-                .device
-                .features()
-                .contains(wgpu::Features::SHADER_INT64)
+        self.path == GpuPath::Software && self.has_int64()
     }
 
     /// Whether results can be mapped straight from the storage buffers the kernels write:
-    /// on software adapters, where "device memory" is host memory and a copy to a
+    /// on the software path, where "device memory" is host memory and a copy to a
     /// separate readback buffer would only add a pass over the data.
     pub fn maps_storage_directly(&self) -> bool {
-        self.is_software()
+        self.path == GpuPath::Software
             && self
                 .device
                 .features()

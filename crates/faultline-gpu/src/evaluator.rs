@@ -9,18 +9,24 @@
 //! from its global row and column, so bands of any height give the same bits. On
 //! software adapters the kernel is packed (8 cells per invocation, 32-byte stores).
 
+mod bands;
+mod pipelines;
+mod plan;
+mod readback;
+mod resident;
+mod run;
+
 use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
 use faultline_shader::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, PACKED_CELLS,
-    ROW_RATIO_LIMIT, Stores, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, Stores, grid_kernel,
 };
 use wgpu::util::DeviceExt;
 
-use crate::host_copy::{copy_bulk, widen_flags};
-use crate::params::{BoundaryParams, GridParams};
 use crate::{GpuContext, GpuError, GridOutput};
+use bands::BandBuffers;
+use pipelines::{storage_entry, uniform_entry};
 
 /// Threads per workgroup, set through the kernels' `WORKGROUP_SIZE` override.
 const WORKGROUP_SIZE: u32 = 64;
@@ -59,8 +65,8 @@ pub struct Timing {
 }
 
 /// Pipelines for one model on one device.
-pub struct GridEvaluator<'a> {
-    ctx: &'a GpuContext,
+pub struct GridEvaluator {
+    ctx: GpuContext,
     kernel: GridKernel,
     eval_module: wgpu::ShaderModule,
     eval_pipeline_layout: wgpu::PipelineLayout,
@@ -80,6 +86,8 @@ pub struct GridEvaluator<'a> {
     cache: std::sync::Mutex<Option<(BufferKey, BandBuffers)>>,
     /// Multiply-adds per point of the network.
     multiply_adds: usize,
+    /// Boundary pass dispatches so far (tests check what a request runs).
+    boundary_dispatches: std::sync::atomic::AtomicUsize,
     /// Seconds spent generating WGSL and creating both pipelines.
     pub pipeline_seconds: f64,
 }
@@ -107,41 +115,21 @@ struct EvalVariant {
 
 /// What band buffers are sized and made for: (width, band rows, field, flags, pairs,
 /// readback, fused).
-type BufferKey = (usize, usize, bool, bool, bool, bool, bool);
+pub(super) type BufferKey = (usize, usize, bool, bool, bool, bool, bool);
 
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-impl<'a> GridEvaluator<'a> {
+impl GridEvaluator {
     /// Generates the kernel for `mlp` and builds both pipelines.
-    pub fn new(ctx: &'a GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
+    pub fn new(ctx: &GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
         let started = Instant::now();
         let stores = match options.stores {
             Stores::Auto if options.lanes == 4 && ctx.prefers_packed_stores() => Stores::Packed,
             Stores::Auto => Stores::Lanes,
+            Stores::Packed if !ctx.has_int64() => {
+                return Err(GpuError::Grid(format!(
+                    "packed kernels need 64-bit integers in shaders, which {} lacks",
+                    ctx.describe()
+                )));
+            }
             chosen => chosen,
         };
         let kernel = grid_kernel(mlp, KernelOptions { stores, ..options })?;
@@ -239,7 +227,7 @@ impl<'a> GridEvaluator<'a> {
         }
         ctx.wait()?;
         let evaluator = GridEvaluator {
-            ctx,
+            ctx: ctx.clone(),
             kernel,
             eval_module,
             eval_pipeline_layout,
@@ -252,6 +240,7 @@ impl<'a> GridEvaluator<'a> {
             weights,
             cache: std::sync::Mutex::new(None),
             multiply_adds: faultline_shader::multiply_adds(mlp),
+            boundary_dispatches: Default::default(),
             pipeline_seconds: 0.0,
         };
         // The field-only pipeline is what most callers need first; the time includes it.
@@ -264,87 +253,6 @@ impl<'a> GridEvaluator<'a> {
         Ok(GridEvaluator {
             pipeline_seconds: started.elapsed().as_secs_f64(),
             ..evaluator
-        })
-    }
-
-    /// The network pipeline for `variant`, built on first use (kernels that are not
-    /// packed have one pipeline for everything).
-    fn eval_pipeline(&self, variant: EvalVariant) -> Result<wgpu::ComputePipeline, GpuError> {
-        let key = if self.kernel.packed {
-            variant
-        } else {
-            EvalVariant {
-                field: true,
-                classes: true,
-                row_aligned: false,
-                fused: false,
-            }
-        };
-        let mut built = self.eval_pipelines.lock().expect("pipeline cache");
-        if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
-            return Ok(p.clone());
-        }
-        let wg = if key.fused {
-            FUSED_WORKGROUP_SIZE
-        } else {
-            WORKGROUP_SIZE
-        };
-        let mut constants = vec![("WORKGROUP_SIZE", f64::from(wg))];
-        if self.kernel.packed {
-            constants.push(("WRITE_FIELD", f64::from(u8::from(key.field))));
-            constants.push(("WRITE_CLASSES", f64::from(u8::from(key.classes))));
-            constants.push(("ROW_ALIGNED", f64::from(u8::from(key.row_aligned))));
-        }
-        let pipeline = self.specialised_pipeline(
-            "grid eval",
-            &self.eval_module,
-            if key.fused { "main_flags" } else { "main" },
-            &self.eval_pipeline_layout,
-            &constants,
-        )?;
-        built.push((key, pipeline.clone()));
-        Ok(pipeline)
-    }
-
-    /// Whether the packed kernel takes its row path (`ROW_ALIGNED`) on `grid`: only where
-    /// the path shares work along rows, rows are a multiple of 8 wide (an invocation's
-    /// cells in one row) and the columns are close enough for the shared exponentials
-    /// ([`ROW_RATIO_LIMIT`]).
-    fn row_aligned(&self, grid: &GridSpec) -> bool {
-        let Some(weight) = self.kernel.row_factor else {
-            return false;
-        };
-        let dx = grid.step()[0] as f32;
-        grid.width.is_multiple_of(PACKED_CELLS) && weight * dx.abs() <= ROW_RATIO_LIMIT
-    }
-
-    /// The fused pipeline (`main_flags`: the field and one byte of flags per cell in one
-    /// pass, no boundary pass) for `request` on `grid`, if the kernel can take it there:
-    /// packed kernels of small networks ([`FUSED_MULTIPLY_ADD_LIMIT`]), flags without
-    /// pairs, rows a multiple of 8 wide, classes that fit the byte's 5 bits and at most 2
-    /// sign words.
-    fn fused_variant(&self, grid: &GridSpec, request: &EvalRequest) -> Option<EvalVariant> {
-        let fits = self.kernel.packed
-            && self.multiply_adds <= FUSED_MULTIPLY_ADD_LIMIT
-            && request.flags
-            && !request.pairs
-            && grid.width.is_multiple_of(PACKED_CELLS)
-            && self.kernel.channels <= 32
-            && self.kernel.sign_words <= 2;
-        fits.then(|| EvalVariant {
-            field: request.field,
-            classes: false,
-            row_aligned: self.row_aligned(grid),
-            fused: true,
-        })
-    }
-
-    /// Whether `request` on `grid` takes the fused kernel: where it can and its pipeline
-    /// is built ([`Self::prepare_fused`]).
-    fn fuses(&self, grid: &GridSpec, request: &EvalRequest) -> bool {
-        self.fused_variant(grid, request).is_some_and(|v| {
-            let built = self.eval_pipelines.lock().expect("pipeline cache");
-            built.iter().any(|(k, _)| *k == v)
         })
     }
 
@@ -369,123 +277,16 @@ impl<'a> GridEvaluator<'a> {
         &self.kernel
     }
 
-    /// A compute pipeline of `module`'s `entry_point` with override `constants`.
-    fn specialised_pipeline(
-        &self,
-        label: &str,
-        module: &wgpu::ShaderModule,
-        entry_point: &str,
-        layout: &wgpu::PipelineLayout,
-        constants: &[(&str, f64)],
-    ) -> Result<wgpu::ComputePipeline, GpuError> {
-        let device = &self.ctx.device;
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(label),
-            layout: Some(layout),
-            module,
-            entry_point: Some(entry_point),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants,
-                ..Default::default()
-            },
-            cache: None,
-        });
-        match pollster::block_on(scope.pop()) {
-            Some(e) => Err(GpuError::Wgpu(format!(
-                "building the {label} pipeline: {e}"
-            ))),
-            None => Ok(pipeline),
-        }
+    /// How many boundary pass dispatches this evaluator has made (requests for the field
+    /// alone make none).
+    pub fn boundary_passes(&self) -> usize {
+        self.boundary_dispatches
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The packed boundary pass writing pairs or not, built on first use; `None` where
-    /// the kernel is not packed or has more than two sign words.
-    fn boundary_packed_pipeline(
-        &self,
-        pairs: bool,
-    ) -> Result<Option<wgpu::ComputePipeline>, GpuError> {
-        let Some((module, layout)) = &self.boundary_packed else {
-            return Ok(None);
-        };
-        let mut built = self
-            .boundary_packed_pipelines
-            .lock()
-            .expect("pipeline cache");
-        if let Some((_, p)) = built.iter().find(|(k, _)| *k == pairs) {
-            return Ok(Some(p.clone()));
-        }
-        let constants = [
-            ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE)),
-            ("SIGN_WORDS", self.kernel.sign_words as f64),
-            ("WRITE_PAIRS", f64::from(u8::from(pairs))),
-        ];
-        let pipeline =
-            self.specialised_pipeline("boundary packed", module, "main", layout, &constants)?;
-        built.push((pairs, pipeline.clone()));
-        Ok(Some(pipeline))
-    }
-
-    /// Workgroups (x, y) of the network kernel for a tile of `cols` x `rows` cells.
-    fn eval_dispatch(&self, cols: usize, rows: usize) -> (u32, u32) {
-        let wg = WORKGROUP_SIZE as usize;
-        if self.kernel.packed {
-            // Flattened: one invocation per 8 cells, spread over y past the x limit.
-            let groups = (cols * rows).div_ceil(PACKED_CELLS).div_ceil(wg).max(1);
-            let max_x = self.ctx.limits.max_compute_workgroups_per_dimension as usize;
-            let x = groups.min(max_x);
-            (x as u32, groups.div_ceil(x) as u32)
-        } else {
-            let x = cols.div_ceil(self.kernel.lanes as usize).div_ceil(wg);
-            (x as u32, rows as u32)
-        }
-    }
-
-    /// Cells of slack a buffer the network kernel writes needs past the tile.
-    fn slack_cells(&self) -> usize {
-        if self.kernel.packed { PACKED_CELLS } else { 0 }
-    }
-
-    /// Rows per band for a grid `width` wide (`fused`: with the fused kernel).
-    fn band_rows(
-        &self,
-        width: usize,
-        request: &EvalRequest,
-        fused: bool,
-    ) -> Result<usize, GpuError> {
-        let limits = &self.ctx.limits;
-        let words = self.kernel.sign_words as u64;
-        let mut row_bytes = width as u64 * 4 * words.max(1);
-        if request.field {
-            row_bytes = row_bytes.max(width as u64 * 4 * self.kernel.channels as u64);
-        }
-        let device_cap = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
-        if row_bytes > device_cap {
-            return Err(GpuError::Grid(format!(
-                "one grid row needs {row_bytes} bytes, more than a GPU buffer here can bind ({device_cap}); use a narrower grid"
-            )));
-        }
-        // Small bands keep the working set in cache and let the host copy band i while
-        // the device computes band i + 1 (see BAND_BUDGET_BYTES).
-        let by_bytes = (BAND_BUDGET_BYTES / row_bytes).max(1) as usize;
-        let by_dispatch = limits.max_compute_workgroups_per_dimension as usize;
-        let groups_x = width
-            .div_ceil(self.kernel.lanes as usize)
-            .div_ceil(WORKGROUP_SIZE as usize);
-        if groups_x > by_dispatch && !self.kernel.packed {
-            return Err(GpuError::Grid(format!(
-                "a {width}-wide grid needs more workgroups per row than this device dispatches"
-            )));
-        }
-        // One row is the overlap with the next band.
-        let mut rows = by_bytes.min(by_dispatch).saturating_sub(1).max(1);
-        if fused && rows >= FLAG_ROWS {
-            // Whole groups of rows per invocation: none computed only to be dropped.
-            rows -= rows % FLAG_ROWS;
-        }
-        Ok(request.max_band_rows.map_or(rows, |m| rows.min(m.max(1))))
+    /// The device it runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
     }
 
     /// Evaluates `grid` and copies the requested arrays to the host.
@@ -531,556 +332,4 @@ impl<'a> GridEvaluator<'a> {
     ) -> Result<Timing, GpuError> {
         self.run(grid, request, None, &mut |_| {})
     }
-
-    /// Evaluates `grid` into a new storage buffer that stays on the GPU: the field
-    /// `[H, W, C]` as `f32`, for the renderer to draw from. The grid must fit one buffer
-    /// binding and one dispatch (e.g. 4096 x 4096 x 3 needs a device that binds 192 MiB).
-    pub fn field_on_gpu(&self, grid: &GridSpec) -> Result<wgpu::Buffer, GpuError> {
-        let (width, height) = (grid.width, grid.height);
-        let channels = self.kernel.channels;
-        let bytes = (width * height * channels * 4) as u64;
-        let slack = (self.slack_cells() * channels * 4) as u64;
-        let limits = &self.ctx.limits;
-        let cap = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
-        if bytes + slack > cap {
-            return Err(GpuError::Grid(format!(
-                "a {width}x{height} field of {channels} outputs needs {bytes} bytes, more than one GPU buffer binding here ({cap}); use a smaller grid"
-            )));
-        }
-        let (groups_x, groups_y) = self.eval_dispatch(width, height);
-        if groups_y > limits.max_compute_workgroups_per_dimension {
-            return Err(GpuError::Grid(format!(
-                "{height} rows are more than one dispatch covers here"
-            )));
-        }
-        let device = &self.ctx.device;
-        let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let field = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("resident field"),
-            size: (bytes + slack).max(4),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let dummy = |label| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: 32,
-                usage: wgpu::BufferUsages::STORAGE,
-                mapped_at_creation: false,
-            })
-        };
-        let (classes, signs) = (dummy("unused classes"), dummy("unused signs"));
-        let [dx, dy] = grid.step();
-        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("grid params"),
-            contents: bytemuck::bytes_of(&GridParams {
-                origin: [grid.domain.x[0] as f32, grid.domain.y[0] as f32],
-                step: [dx as f32, dy as f32],
-                col_offset: 0,
-                row_offset: 0,
-                tile_cols: width as u32,
-                tile_rows: height as u32,
-                write_field: 1,
-                write_classes: 0,
-                grid_cols: width as u32,
-                grid_rows: height as u32,
-            }),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Grid(format!(
-                "could not allocate the field buffer: {e}"
-            )));
-        }
-        let group = bind_buffers(
-            device,
-            &self.eval_layout,
-            [&params, &field, &classes, &signs, &self.weights],
-        );
-        let pipeline = self.eval_pipeline(EvalVariant {
-            field: true,
-            classes: false,
-            row_aligned: self.row_aligned(grid),
-            fused: false,
-        })?;
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("resident field"),
-        });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("resident field"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &group, &[]);
-            pass.dispatch_workgroups(groups_x, groups_y, 1);
-        }
-        self.ctx.queue.submit([encoder.finish()]);
-        self.ctx.take_errors()?;
-        Ok(field)
-    }
-
-    fn run(
-        &self,
-        grid: &GridSpec,
-        request: &EvalRequest,
-        host: Option<&mut GridOutput>,
-        progress: &mut dyn FnMut(usize),
-    ) -> Result<Timing, GpuError> {
-        let readback = host.is_some();
-        let (width, height) = (grid.width, grid.height);
-        let channels = self.kernel.channels;
-        if request.pairs
-            && faultline_model::pair_count(channels) > faultline_model::arrays::MAX_PAIRS
-        {
-            return Err(GpuError::Grid(format!(
-                "{channels} outputs make {} pairs; a pairs array holds at most {}",
-                faultline_model::pair_count(channels),
-                faultline_model::arrays::MAX_PAIRS
-            )));
-        }
-        let boundaries = request.flags || request.pairs;
-        let fused = self.fuses(grid, request);
-        // The fused kernel marks the boundaries itself.
-        let boundary_pass = boundaries && !fused;
-        let band_rows = self.band_rows(width, request, fused)?.min(height);
-        let key = (
-            width,
-            band_rows,
-            request.field,
-            request.flags,
-            request.pairs,
-            readback,
-            fused,
-        );
-        let mut cache = self.cache.lock().expect("band buffer cache");
-        if cache.as_ref().is_none_or(|(k, _)| *k != key) {
-            *cache = None; // free the old buffers before making new ones
-            *cache = Some((
-                key,
-                BandBuffers::new(self, width, band_rows, request, readback, fused)?,
-            ));
-        }
-        let buffers = &cache.as_ref().expect("just filled").1;
-        let eval_pipeline = self.eval_pipeline(EvalVariant {
-            field: request.field,
-            classes: boundary_pass,
-            row_aligned: self.row_aligned(grid),
-            fused,
-        })?;
-        // Rows a multiple of 8 wide keep the packed pass's 8-cell blocks within a row.
-        let packed_boundary = match boundary_pass && width % PACKED_CELLS == 0 {
-            true => self.boundary_packed_pipeline(request.pairs)?,
-            false => None,
-        };
-        let (boundary_pipeline, boundary_groups_x) = match packed_boundary {
-            Some(p) => (p, (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize)),
-            None => (
-                self.boundary_pipeline.clone(),
-                width.div_ceil(WORKGROUP_SIZE as usize),
-            ),
-        };
-        let mut scratch = GridOutput::default();
-        let out = host.unwrap_or(&mut scratch);
-        out.shape_for(width, height, channels, request, readback);
-        let [dx, dy] = grid.step();
-        let started = Instant::now();
-        let mut bands = 0;
-        // Readback is double-buffered: band i computes in one slot while band i-1 is
-        // copied out of the other. (slot, first row, rows, submission)
-        let mut pending: Option<(usize, usize, usize, wgpu::SubmissionIndex)> = None;
-        let mut r0 = 0;
-        while r0 < height {
-            let rows = band_rows.min(height - r0);
-            let rows_eval = (rows + 1).min(height - r0);
-            let slot = bands % 2;
-            let set = &buffers.slots[slot];
-            let queue = &self.ctx.queue;
-            // Without the boundary pass the overlap row is not needed (the fused kernel
-            // computes it itself).
-            let dispatched = if boundary_pass { rows_eval } else { rows };
-            queue.write_buffer(
-                &buffers.grid_params,
-                0,
-                bytemuck::bytes_of(&GridParams {
-                    origin: [grid.domain.x[0] as f32, grid.domain.y[0] as f32],
-                    step: [dx as f32, dy as f32],
-                    col_offset: 0,
-                    row_offset: r0 as u32,
-                    tile_cols: width as u32,
-                    tile_rows: dispatched as u32,
-                    write_field: u32::from(request.field),
-                    write_classes: u32::from(boundary_pass),
-                    grid_cols: width as u32,
-                    grid_rows: height as u32,
-                }),
-            );
-            queue.write_buffer(
-                &buffers.boundary_params,
-                0,
-                bytemuck::bytes_of(&BoundaryParams {
-                    cols: width as u32,
-                    rows: rows as u32,
-                    rows_available: rows_eval as u32,
-                    write_pairs: u32::from(request.pairs),
-                }),
-            );
-            let mut encoder =
-                self.ctx
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                        label: Some("grid band"),
-                    });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("grid band"),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&eval_pipeline);
-                pass.set_bind_group(0, &set.eval_group, &[]);
-                let (groups_x, groups_y) = if fused {
-                    (
-                        (width / PACKED_CELLS).div_ceil(FUSED_WORKGROUP_SIZE as usize) as u32,
-                        rows.div_ceil(FLAG_ROWS) as u32,
-                    )
-                } else {
-                    self.eval_dispatch(width, dispatched)
-                };
-                pass.dispatch_workgroups(groups_x, groups_y, 1);
-                if boundary_pass {
-                    pass.set_pipeline(&boundary_pipeline);
-                    pass.set_bind_group(0, &set.boundary_group, &[]);
-                    pass.dispatch_workgroups(boundary_groups_x as u32, rows as u32, 1);
-                }
-            }
-            for (source, read, bytes) in set.copies(buffers, rows) {
-                encoder.copy_buffer_to_buffer(source, 0, read, 0, bytes);
-            }
-            let submission = queue.submit([encoder.finish()]);
-            if let Some((previous, first, n, index)) = pending.take() {
-                buffers.copy_out(self.ctx, previous, first, n, index, out)?;
-                progress(first + n);
-            }
-            if readback {
-                pending = Some((slot, r0, rows, submission));
-            } else {
-                progress(r0 + rows);
-            }
-            bands += 1;
-            r0 += rows;
-        }
-        if let Some((previous, first, n, index)) = pending.take() {
-            buffers.copy_out(self.ctx, previous, first, n, index, out)?;
-            progress(first + n);
-        }
-        self.ctx.wait()?;
-        Ok(Timing {
-            seconds: started.elapsed().as_secs_f64(),
-            bands,
-        })
-    }
-}
-
-/// The buffers of one band in flight: what the kernels write, their bind groups, and
-/// the buffers its results are mapped from.
-struct BandSlot {
-    field: wgpu::Buffer,
-    /// Classes for the boundary pass, or the fused kernel's flag bytes.
-    classes: wgpu::Buffer,
-    flags: wgpu::Buffer,
-    pairs: wgpu::Buffer,
-    eval_group: wgpu::BindGroup,
-    boundary_group: wgpu::BindGroup,
-    /// (field, flags, pairs) buffers to map, for what was requested: the storage buffers
-    /// themselves when the adapter maps them directly, else separate readback buffers.
-    read: [Option<wgpu::Buffer>; 3],
-}
-
-impl BandSlot {
-    /// (source, readback buffer, bytes) for each array of a band of `rows` rows that
-    /// needs a copy.
-    fn copies<'s>(
-        &'s self,
-        buffers: &BandBuffers,
-        rows: usize,
-    ) -> Vec<(&'s wgpu::Buffer, &'s wgpu::Buffer, u64)> {
-        if buffers.direct {
-            return Vec::new();
-        }
-        let [field, flags, pairs] = &self.read;
-        let cells = (rows * buffers.width) as u64;
-        let mut v = Vec::new();
-        if let Some(read) = field {
-            v.push((&self.field, read, cells * buffers.channels as u64 * 4));
-        }
-        if let Some(read) = flags {
-            v.push(match buffers.fused {
-                true => (&self.classes, read, buffers.flag_bytes(rows) as u64),
-                false => (&self.flags, read, cells * 4),
-            });
-        }
-        if let Some(read) = pairs {
-            v.push((&self.pairs, read, cells * buffers.words as u64 * 4));
-        }
-        v
-    }
-}
-
-/// The buffers of one evaluation: two slots of band-sized buffers (band i computes in
-/// one while band i-1 is read from the other) and the parameter blocks.
-struct BandBuffers {
-    slots: [BandSlot; 2],
-    grid_params: wgpu::Buffer,
-    boundary_params: wgpu::Buffer,
-    /// Results are mapped from the storage buffers (no copy pass).
-    direct: bool,
-    /// The fused kernel writes flag bytes into `classes` (no boundary pass).
-    fused: bool,
-    channels: usize,
-    words: usize,
-    width: usize,
-}
-
-impl BandBuffers {
-    fn new(
-        ev: &GridEvaluator<'_>,
-        width: usize,
-        band_rows: usize,
-        request: &EvalRequest,
-        readback: bool,
-        fused: bool,
-    ) -> Result<BandBuffers, GpuError> {
-        let device = &ev.ctx.device;
-        let channels = ev.kernel.channels;
-        let words = ev.kernel.sign_words;
-        let direct = readback && ev.ctx.maps_storage_directly();
-        let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let buffer = |label: &str, bytes: u64, usage: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                // Packed kernels bind 32-byte elements.
-                size: bytes.max(32),
-                usage,
-                mapped_at_creation: false,
-            })
-        };
-        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
-        let mapped_storage = if direct {
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::MAP_READ
-        } else {
-            storage
-        };
-        let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-        // The fused kernel computes whole groups of FLAG_ROWS rows.
-        let eval_rows = (band_rows + 1).max(band_rows.next_multiple_of(FLAG_ROWS));
-        let eval_cells = (eval_rows * width + ev.slack_cells()) as u64;
-        let band_cells = (band_rows * width) as u64;
-        let field_cell = if request.field {
-            channels as u64 * 4
-        } else {
-            0
-        };
-        let pairs_cell = if request.pairs { words as u64 * 4 } else { 0 };
-        let grid_params = buffer(
-            "grid params",
-            std::mem::size_of::<GridParams>() as u64,
-            uniform,
-        );
-        let boundary_params = buffer(
-            "boundary params",
-            std::mem::size_of::<BoundaryParams>() as u64,
-            uniform,
-        );
-        let readable = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-        let slot = || {
-            let field = buffer("field", eval_cells * field_cell, mapped_storage);
-            // Fused: flag bytes in `classes`; no signs, no u32 flags on the device.
-            let (classes, signs, flags) = if fused {
-                (
-                    buffer("flag bytes", eval_cells, mapped_storage),
-                    buffer("unused signs", 0, storage),
-                    buffer("unused flags", 0, storage),
-                )
-            } else {
-                (
-                    buffer("classes", eval_cells * 4, storage),
-                    buffer("signs", eval_cells * words as u64 * 4, storage),
-                    buffer("flags", band_cells * 4, mapped_storage),
-                )
-            };
-            let pairs = buffer("pairs", band_cells * pairs_cell, mapped_storage);
-            let wanted = [
-                readback && request.field,
-                readback && request.flags,
-                readback && request.pairs,
-            ];
-            let read = if direct {
-                [
-                    wanted[0].then(|| field.clone()),
-                    wanted[1].then(|| {
-                        if fused {
-                            classes.clone()
-                        } else {
-                            flags.clone()
-                        }
-                    }),
-                    wanted[2].then(|| pairs.clone()),
-                ]
-            } else {
-                [
-                    wanted[0].then(|| buffer("field readback", band_cells * field_cell, readable)),
-                    wanted[1].then(|| buffer("flags readback", band_cells * 4, readable)),
-                    wanted[2].then(|| buffer("pairs readback", band_cells * pairs_cell, readable)),
-                ]
-            };
-            let eval_group = bind_buffers(
-                device,
-                &ev.eval_layout,
-                [&grid_params, &field, &classes, &signs, &ev.weights],
-            );
-            let boundary_group = bind_buffers(
-                device,
-                &ev.boundary_layout,
-                [&boundary_params, &classes, &signs, &flags, &pairs],
-            );
-            BandSlot {
-                field,
-                classes,
-                flags,
-                pairs,
-                eval_group,
-                boundary_group,
-                read,
-            }
-        };
-        let slots = [slot(), slot()];
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Grid(format!(
-                "could not allocate GPU buffers for a {width}-wide grid: {e}"
-            )));
-        }
-        Ok(BandBuffers {
-            slots,
-            grid_params,
-            boundary_params,
-            direct,
-            fused,
-            channels,
-            words,
-            width,
-        })
-    }
-
-    /// Bytes of the fused kernel's flags for a band of `rows` rows (whole groups).
-    fn flag_bytes(&self, rows: usize) -> usize {
-        rows.next_multiple_of(FLAG_ROWS) * self.width
-    }
-
-    /// Copies the band at `first` row, `rows` rows, from readback `slot` to the host.
-    fn copy_out(
-        &self,
-        ctx: &GpuContext,
-        slot: usize,
-        first: usize,
-        rows: usize,
-        submission: wgpu::SubmissionIndex,
-        out: &mut GridOutput,
-    ) -> Result<(), GpuError> {
-        let [field, flags, pairs] = &self.slots[slot].read;
-        let (cell0, n) = (first * self.width, rows * self.width);
-        let c = self.channels;
-        let words = self.words;
-        if let (Some(read), Some(host)) = (field, out.field.as_mut()) {
-            read_into(ctx, &submission, read, n * c * 4, |bytes| {
-                copy_bulk(
-                    &mut host[cell0 * c..(cell0 + n) * c],
-                    bytemuck::cast_slice(bytes),
-                );
-            })?;
-        }
-        if let Some(read) = flags {
-            let host = &mut out.flags[cell0..cell0 + n];
-            if self.fused {
-                read_into(ctx, &submission, read, self.flag_bytes(rows), |bytes| {
-                    widen_flags(host, bytes, self.width, FLAG_ROWS);
-                })?;
-            } else {
-                read_into(ctx, &submission, read, n * 4, |bytes| {
-                    copy_bulk(host, bytemuck::cast_slice(bytes));
-                })?;
-            }
-        }
-        if let (Some(read), Some(host)) = (pairs, out.pairs.as_mut()) {
-            read_into(ctx, &submission, read, n * words * 4, |bytes| {
-                let w: &[u32] = bytemuck::cast_slice(bytes);
-                for (i, cell) in host[cell0..cell0 + n].iter_mut().enumerate() {
-                    let lo = u64::from(w[i * words]);
-                    let hi = if words > 1 {
-                        u64::from(w[i * words + 1])
-                    } else {
-                        0
-                    };
-                    *cell = lo | hi << 32;
-                }
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// A bind group of five whole buffers at bindings 0..5 (both kernels' layout).
-fn bind_buffers(
-    device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
-    buffers: [&wgpu::Buffer; 5],
-) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> = buffers
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout,
-        entries: &entries,
-    })
-}
-
-/// Maps the first `bytes` of `buffer`, hands them to `f`, unmaps.
-fn read_into(
-    ctx: &GpuContext,
-    submission: &wgpu::SubmissionIndex,
-    buffer: &wgpu::Buffer,
-    bytes: usize,
-    f: impl FnOnce(&[u8]),
-) -> Result<(), GpuError> {
-    let slice = buffer.slice(..bytes as u64);
-    let (tx, rx) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    // Wait for this band's submission only: the next band keeps the GPU busy meanwhile.
-    ctx.device
-        .poll(wgpu::PollType::Wait {
-            submission_index: Some(submission.clone()),
-            timeout: None,
-        })
-        .map_err(|e| GpuError::Wgpu(e.to_string()))?;
-    ctx.take_errors()?;
-    rx.recv()
-        .map_err(|_| GpuError::Wgpu("buffer mapping was dropped".into()))?
-        .map_err(|e| GpuError::Wgpu(format!("mapping a readback buffer: {e}")))?;
-    {
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| GpuError::Wgpu(e.to_string()))?;
-        f(&view);
-    }
-    buffer.unmap();
-    Ok(())
 }

@@ -7,13 +7,14 @@
 //! a CPU twin in faultline-model; the tests compare them.
 
 pub mod context;
+mod engine;
 pub mod error;
 pub mod evaluator;
 mod host_copy;
 pub mod output;
 pub mod params;
 
-pub use context::{GpuContext, gpu_required};
+pub use context::{GPU_PATH_ENV, GpuContext, GpuPath, gpu_required};
 pub use error::GpuError;
 pub use evaluator::{EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, Timing};
 pub use output::{CROSSING, DECISION, GridOutput, JUNCTION};

@@ -11,6 +11,7 @@
 pub mod activation;
 pub mod arrays;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod grid;
 pub mod io;
@@ -22,6 +23,7 @@ pub mod random;
 pub use activation::Activation;
 pub use arrays::{Field, PairMask, pair_count, pair_index};
 pub use domain::Domain;
+pub use engine::{EngineError, GridArrays, GridEngine, GridRequest};
 pub use error::ModelError;
 pub use grid::GridSpec;
 pub use metadata::ModelMetadata;

@@ -5,13 +5,10 @@
 //! by the shaders straight from the GPU buffer the grid kernel filled ([`Scene`]).
 
 use bytemuck::{Pod, Zeroable};
-use faultline_cpu::CpuEvaluator;
-use faultline_gpu::{GpuContext, GridEvaluator};
-use faultline_model::{Domain, GridSpec, Mlp};
-use faultline_shader::KernelOptions;
 
-use crate::overlay::{Overlay, annotate};
-use crate::{Camera, RenderError, class_colour};
+use crate::overlay::Overlay;
+use crate::pipelines::{FastPath, Pipelines};
+use crate::{Camera, Scene};
 
 /// The hand-written landscape shader.
 pub const LANDSCAPE_WGSL: &str = include_str!("../../../shaders/landscape.wgsl");
@@ -28,7 +25,7 @@ pub const HARDWARE_MOVING_QUADS: usize = 1024;
 /// The most classes the renderer draws (the landscape shader's array size, kept small:
 /// per-fragment arrays are slow on software rasterisers).
 pub const MAX_CLASSES: usize = 16;
-const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+pub(crate) const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 /// Length of the two input axes in world units (the floor is 2 wide); keep in sync with
 /// `vs_axes` in shaders/landscape.wgsl.
 pub const AXIS_LENGTH: f32 = 2.1;
@@ -117,7 +114,7 @@ impl Default for ViewOptions {
 /// Keep in sync with `Uniforms` in shaders/landscape.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
-struct Uniforms {
+pub(crate) struct Uniforms {
     view_proj: [[f32; 4]; 4],
     eye: [f32; 4],
     light: [f32; 4],
@@ -127,97 +124,6 @@ struct Uniforms {
 }
 
 const _: () = assert!(std::mem::size_of::<Uniforms>() == 144);
-
-/// An evaluated landscape on the GPU: the field buffer and what drawing it needs.
-pub struct Scene {
-    /// `[H, W, C]` f32, written by the grid kernel.
-    pub field: wgpu::Buffer,
-    /// Class colours (linear RGBA), one per output.
-    colours: wgpu::Buffer,
-    /// W.
-    pub width: usize,
-    /// H.
-    pub height: usize,
-    /// C.
-    pub channels: usize,
-    /// The smallest and largest output over the domain (from a coarse CPU evaluation),
-    /// mapped to the floor and to `height_scale`.
-    pub z_range: [f32; 2],
-    /// The input rectangle shown.
-    pub domain: Domain,
-    /// The class names, one per output (the legend).
-    pub class_names: Vec<String>,
-    /// The two input names (the axes).
-    pub input_names: [String; 2],
-}
-
-impl Scene {
-    /// Evaluates `mlp` on a `resolution` x `resolution` grid over `domain`, on the GPU,
-    /// and keeps the field there.
-    pub fn new(
-        ctx: &GpuContext,
-        mlp: &Mlp,
-        domain: Domain,
-        resolution: usize,
-    ) -> Result<Scene, RenderError> {
-        if mlp.outputs() > MAX_CLASSES {
-            return Err(RenderError::Input(format!(
-                "{} outputs; the landscape draws at most {MAX_CLASSES}",
-                mlp.outputs()
-            )));
-        }
-        let resolution = resolution.max(2);
-        let grid = GridSpec::new(domain, resolution, resolution)?;
-        let evaluator = GridEvaluator::new(ctx, mlp, KernelOptions::default())?;
-        let field = evaluator.field_on_gpu(&grid)?;
-        // The height range from a coarse evaluation on the CPU: no field round trip.
-        let coarse = CpuEvaluator::new(mlp)?.field(&GridSpec::new(domain, 65, 65)?);
-        let (lo, hi) = coarse
-            .values
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
-        let span = (hi - lo).max(1e-6);
-        let colours: Vec<[f32; 4]> = (0..mlp.outputs())
-            .map(|k| {
-                let [r, g, b] = class_colour(k).map(srgb_to_linear);
-                [r, g, b, 1.0]
-            })
-            .collect();
-        let colours = wgpu::util::DeviceExt::create_buffer_init(
-            &ctx.device,
-            &wgpu::util::BufferInitDescriptor {
-                label: Some("class colours"),
-                contents: bytemuck::cast_slice(&colours),
-                usage: wgpu::BufferUsages::STORAGE,
-            },
-        );
-        Ok(Scene {
-            field,
-            colours,
-            width: resolution,
-            height: resolution,
-            channels: mlp.outputs(),
-            z_range: [lo - 0.02 * span, hi + 0.02 * span],
-            domain,
-            class_names: mlp.class_names(),
-            input_names: {
-                let names = mlp.input_names();
-                [names[0].clone(), names[1].clone()]
-            },
-        })
-    }
-}
-
-fn srgb_to_linear(v: u8) -> f32 {
-    let c = f32::from(v) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
 
 /// Pipelines and targets for drawing landscapes into textures of one format.
 pub struct LandscapeRenderer {
@@ -233,220 +139,7 @@ pub struct LandscapeRenderer {
     fast: Option<FastPath>,
     targets: Option<(u32, u32, wgpu::TextureView, wgpu::TextureView)>,
     /// Labels for offscreen frames ([`render_rgba`]), made on first use.
-    overlay: Option<Overlay>,
-}
-
-/// The four pipelines of one sample count.
-struct Pipelines {
-    opaque: wgpu::RenderPipeline,
-    blended: wgpu::RenderPipeline,
-    floor: wgpu::RenderPipeline,
-    axes: wgpu::RenderPipeline,
-}
-
-/// What fast frames need besides [`Pipelines`].
-struct FastPath {
-    pipelines: Pipelines,
-    blit: wgpu::RenderPipeline,
-    blit_layout: wgpu::BindGroupLayout,
-    sampler: wgpu::Sampler,
-    /// (width, height, colour, depth, blit bind group) of the reduced-resolution target.
-    target: Option<(
-        u32,
-        u32,
-        wgpu::TextureView,
-        wgpu::TextureView,
-        wgpu::BindGroup,
-    )>,
-}
-
-impl Pipelines {
-    fn new(
-        device: &wgpu::Device,
-        module: &wgpu::ShaderModule,
-        layout: &wgpu::PipelineLayout,
-        format: wgpu::TextureFormat,
-        samples: u32,
-    ) -> Pipelines {
-        let pipeline = |label: &str,
-                        vs: &str,
-                        fs: &str,
-                        topology: wgpu::PrimitiveTopology,
-                        blend: Option<wgpu::BlendState>,
-                        depth_write: bool| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some(vs),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState {
-                    topology,
-                    cull_mode: None,
-                    ..Default::default()
-                },
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(depth_write),
-                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: wgpu::MultisampleState {
-                    count: samples,
-                    ..Default::default()
-                },
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some(fs),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
-        use wgpu::PrimitiveTopology::{LineList, TriangleList};
-        Pipelines {
-            opaque: pipeline(
-                "surfaces",
-                "vs_surface",
-                "fs_surface",
-                TriangleList,
-                None,
-                true,
-            ),
-            blended: pipeline(
-                "see-through surfaces",
-                "vs_surface",
-                "fs_surface",
-                TriangleList,
-                Some(wgpu::BlendState::ALPHA_BLENDING),
-                false,
-            ),
-            floor: pipeline("floor", "vs_floor", "fs_floor", TriangleList, None, true),
-            axes: pipeline("axes", "vs_axes", "fs_axes", LineList, None, true),
-        }
-    }
-}
-
-impl FastPath {
-    fn new(
-        device: &wgpu::Device,
-        module: &wgpu::ShaderModule,
-        layout: &wgpu::PipelineLayout,
-        format: wgpu::TextureFormat,
-    ) -> FastPath {
-        let blit_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("blit"),
-            source: wgpu::ShaderSource::Wgsl(BLIT_WGSL.into()),
-        });
-        let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("blit"),
-            entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-            ],
-        });
-        let blit_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("blit"),
-            bind_group_layouts: &[Some(&blit_layout)],
-            immediate_size: 0,
-        });
-        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("blit"),
-            layout: Some(&blit_pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &blit_module,
-                entry_point: Some("vs_blit"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &blit_module,
-                entry_point: Some("fs_blit"),
-                compilation_options: Default::default(),
-                targets: &[Some(format.into())],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
-        FastPath {
-            pipelines: Pipelines::new(device, module, layout, format, 1),
-            blit,
-            blit_layout,
-            sampler: device.create_sampler(&wgpu::SamplerDescriptor {
-                label: Some("blit"),
-                mag_filter: wgpu::FilterMode::Linear,
-                min_filter: wgpu::FilterMode::Linear,
-                ..Default::default()
-            }),
-            target: None,
-        }
-    }
-
-    /// The reduced-resolution colour and depth targets and the blit's bind group.
-    fn target(
-        &mut self,
-        device: &wgpu::Device,
-        format: wgpu::TextureFormat,
-        width: u32,
-        height: u32,
-    ) -> (wgpu::TextureView, wgpu::TextureView, wgpu::BindGroup) {
-        if !matches!(&self.target, Some((w, h, ..)) if *w == width && *h == height) {
-            let texture = |label, format, usage| {
-                target_view(device, label, (width, height), 1, format, usage)
-            };
-            let attachment = wgpu::TextureUsages::RENDER_ATTACHMENT;
-            let colour = texture(
-                "fast colour",
-                format,
-                attachment | wgpu::TextureUsages::TEXTURE_BINDING,
-            );
-            let depth = texture("fast depth", DEPTH_FORMAT, attachment);
-            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("blit"),
-                layout: &self.blit_layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&colour),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Sampler(&self.sampler),
-                    },
-                ],
-            });
-            self.target = Some((width, height, colour, depth, group));
-        }
-        let (_, _, colour, depth, group) = self.target.as_ref().expect("just made");
-        (colour.clone(), depth.clone(), group.clone())
-    }
+    pub(crate) overlay: Option<Overlay>,
 }
 
 impl LandscapeRenderer {
@@ -636,7 +329,7 @@ impl LandscapeRenderer {
 }
 
 /// A view of a new 2-D render target.
-fn target_view(
+pub(crate) fn target_view(
     device: &wgpu::Device,
     label: &str,
     (width, height): (u32, u32),
@@ -729,109 +422,4 @@ fn record(
             pass.draw(vertices, 0..1);
         }
     }
-}
-
-/// Draws one frame offscreen and returns it as tightly packed RGBA8 (sRGB) rows, top row
-/// first.
-pub fn render_rgba(
-    ctx: &GpuContext,
-    renderer: &mut LandscapeRenderer,
-    scene: &Scene,
-    (width, height): (u32, u32),
-    camera: &Camera,
-    view: &ViewOptions,
-) -> Result<Vec<u8>, RenderError> {
-    let max = ctx.limits.max_texture_dimension_2d;
-    if width == 0 || height == 0 || width > max || height > max {
-        return Err(RenderError::Input(format!(
-            "image size {width}x{height}: both sides must be between 1 and {max} on this adapter"
-        )));
-    }
-    let device = &ctx.device;
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("offscreen"),
-        size: wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: renderer.format(),
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        view_formats: &[],
-    });
-    let view_tex = texture.create_view(&Default::default());
-    let padded = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
-        * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let readback = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("offscreen readback"),
-        size: u64::from(padded) * u64::from(height),
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let mut encoder = device.create_command_encoder(&Default::default());
-    renderer.draw(
-        device,
-        &ctx.queue,
-        &mut encoder,
-        &view_tex,
-        (width, height),
-        scene,
-        camera,
-        view,
-    );
-    if view.labels {
-        let format = renderer.format();
-        let overlay = renderer
-            .overlay
-            .get_or_insert_with(|| Overlay::new(device, format));
-        overlay.draw(
-            device,
-            &ctx.queue,
-            &mut encoder,
-            &view_tex,
-            (width, height),
-            Overlay::offscreen_input((width, height)),
-            |context| annotate(context, scene, camera, view, (width, height)),
-        );
-    }
-    encoder.copy_texture_to_buffer(
-        texture.as_image_copy(),
-        wgpu::TexelCopyBufferInfo {
-            buffer: &readback,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(padded),
-                rows_per_image: Some(height),
-            },
-        },
-        wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-    );
-    ctx.queue.submit([encoder.finish()]);
-    let slice = readback.slice(..);
-    let (tx, rx) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    ctx.wait()?;
-    rx.recv()
-        .map_err(|_| RenderError::Gpu("readback dropped".into()))?
-        .map_err(|e| RenderError::Gpu(e.to_string()))?;
-    let mut pixels = Vec::with_capacity((width * height * 4) as usize);
-    {
-        let data = slice
-            .get_mapped_range()
-            .map_err(|e| RenderError::Gpu(e.to_string()))?;
-        for row in data.chunks(padded as usize) {
-            pixels.extend_from_slice(&row[..(width * 4) as usize]);
-        }
-    }
-    readback.unmap();
-    Ok(pixels)
 }

@@ -4,19 +4,24 @@
 //!
 //! The landscape renderer draws into any wgpu texture (a window's surface or an offscreen
 //! texture), so the viewer and the tests share one code path. It evaluates nothing itself
-//! beyond asking faultline-gpu for a resident field, and must not depend on winit.
+//! beyond asking an engine for the field (faultline-gpu's resident one on hardware GPUs), and must not depend on winit.
 
 pub mod camera;
 pub mod landscape;
 pub mod map;
+mod offscreen;
 pub mod overlay;
 pub mod palette;
+mod pipelines;
+pub mod scene;
 
 pub use camera::Camera;
-pub use landscape::{LandscapeRenderer, Mode, Scene, ViewOptions, render_rgba};
+pub use landscape::{LandscapeRenderer, Mode, ViewOptions};
 pub use map::{MapStyle, compose_map};
+pub use offscreen::render_rgba;
 pub use overlay::{Overlay, annotate};
 pub use palette::class_colour;
+pub use scene::{Scene, SceneEngine};
 
 /// What can go wrong drawing.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +35,9 @@ pub enum RenderError {
     /// Evaluating the field failed.
     #[error(transparent)]
     Eval(#[from] faultline_gpu::GpuError),
+    /// A host engine failed evaluating the field.
+    #[error(transparent)]
+    Engine(#[from] faultline_model::EngineError),
     /// The model or grid is unusable.
     #[error(transparent)]
     Model(#[from] faultline_model::ModelError),

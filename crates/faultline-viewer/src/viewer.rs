@@ -7,7 +7,8 @@ use std::time::Instant;
 use faultline_gpu::GpuContext;
 use faultline_model::{Domain, Mlp};
 use faultline_render::{
-    Camera, LandscapeRenderer, Mode, Overlay, Scene, ViewOptions, annotate, render_rgba,
+    Camera, LandscapeRenderer, Mode, Overlay, Scene, SceneEngine, ViewOptions, annotate,
+    render_rgba,
 };
 use winit::application::ApplicationHandler;
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
@@ -55,6 +56,8 @@ pub struct ViewerReport {
     pub screenshots: Vec<PathBuf>,
     /// The adapter.
     pub adapter: String,
+    /// What evaluated the field ([`SceneEngine::describe`]).
+    pub engine: String,
 }
 
 struct Gpu {
@@ -71,7 +74,11 @@ struct Gpu {
 struct App {
     options: ViewerOptions,
     ctx: GpuContext,
+    /// Evaluates the field; built once, kept across resolution changes.
+    engine: SceneEngine,
     scene: Scene,
+    /// The offscreen renderer for screenshots, built on the first one and kept.
+    screenshot_renderer: Option<LandscapeRenderer>,
     gpu: Option<Gpu>,
     camera: Camera,
     view: ViewOptions,
@@ -95,18 +102,29 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         Box::new(event_loop.owned_display_handle()),
     ));
     let ctx = GpuContext::with_instance(instance).map_err(|e| ViewerError::Other(e.to_string()))?;
-    let scene = Scene::new(&ctx, &options.model, options.domain, options.resolution)
+    let engine = SceneEngine::for_context(&ctx, &options.model)
         .map_err(|e| ViewerError::Other(e.to_string()))?;
+    let scene = Scene::evaluate(
+        &ctx,
+        &engine,
+        &options.model,
+        options.domain,
+        options.resolution,
+    )
+    .map_err(|e| ViewerError::Other(e.to_string()))?;
     let mut app = App {
         camera: options.camera,
         view: options.view,
         report: ViewerReport {
             adapter: ctx.describe(),
+            engine: engine.describe(),
             ..Default::default()
         },
         options,
         ctx,
+        engine,
         scene,
+        screenshot_renderer: None,
         gpu: None,
         controls: Controls::default(),
         last_frame: Instant::now(),
@@ -283,11 +301,13 @@ impl App {
                 self.report.screenshots.len() + 1
             ))
         });
-        let mut renderer =
-            LandscapeRenderer::new(&self.ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
+        let device = &self.ctx.device;
+        let renderer = self.screenshot_renderer.get_or_insert_with(|| {
+            LandscapeRenderer::new(device, wgpu::TextureFormat::Rgba8UnormSrgb)
+        });
         let pixels = render_rgba(
             &self.ctx,
-            &mut renderer,
+            renderer,
             &self.scene,
             (width, height),
             &self.camera,
@@ -300,10 +320,12 @@ impl App {
         Ok(())
     }
 
-    /// Evaluates the field again at `resolution` samples per side (on the GPU).
+    /// Evaluates the field again at `resolution` samples per side, with the engine the
+    /// viewer opened with (no kernel generated or compiled again).
     fn reevaluate(&mut self, resolution: usize) {
-        match Scene::new(
+        match Scene::evaluate(
             &self.ctx,
+            &self.engine,
             &self.options.model,
             self.options.domain,
             resolution,
