@@ -111,3 +111,32 @@ fn too_many_pairs_is_refused_before_any_work() {
     assert!(line.contains("66 pairs"), "{line}");
     assert!(!pairs.exists() && !field.exists());
 }
+
+/// `eval --field` alone reports class shares from the field (no boundary pass runs for
+/// it), on the CPU engine: real percentages that add up to 100, not NaN.
+#[test]
+fn field_alone_reports_class_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = dir.path().join("f.npy");
+    let out = common::ok(&[
+        "eval",
+        "tests/fixtures/pytorch_2543.safetensors",
+        "--size",
+        "64",
+        "--backend",
+        "cpu",
+        "--field",
+        common::s(&field),
+    ]);
+    assert!(!out.contains("NaN"), "{out}");
+    let first = out.lines().next().unwrap_or_default();
+    let shares: f64 = first
+        .split(", ")
+        .filter_map(|part| part.trim().strip_suffix('%'))
+        .filter_map(|part| part.split_whitespace().last()?.parse::<f64>().ok())
+        .sum();
+    assert!(
+        (shares - 100.0).abs() < 0.5,
+        "shares add to {shares}: {out}"
+    );
+}

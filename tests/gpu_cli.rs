@@ -179,3 +179,104 @@ fn map_draws_classes_with_y_up_and_the_boundary_dark() {
         assert!(!png.exists());
     }
 }
+
+/// `FAULTLINE_GPU_PATH=hardware` (lane stores, readback copies: what a discrete GPU runs)
+/// and the adapter's own path both match the f64 reference through `eval`: the PyTorch
+/// fixture and a 2-64-64-10 net, on a grid small enough for one band and one that takes
+/// several. The line `eval` prints names the path.
+#[test]
+fn eval_on_either_gpu_path_matches_the_reference() {
+    use faultline_model::arrays::Field;
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ok(&[
+        "bench",
+        "--save-models",
+        s(dir.path()),
+        "--size",
+        "8",
+        "--backend",
+        "cpu",
+    ]);
+    let wide = dir.path().join("2-64-64-10-relu.safetensors");
+    let models = [
+        (Path::new(FIXTURE), "67x45"),
+        (Path::new(FIXTURE), "1500x700"),
+        (wide.as_path(), "67x45"),
+        (wide.as_path(), "1024x300"),
+    ];
+    for (model, size) in models {
+        let mlp = faultline_model::io::load(model).unwrap();
+        let (w, h) = faultline_model::grid::parse_size(size).unwrap();
+        let domain = mlp.metadata.domain.unwrap();
+        let grid = faultline_model::GridSpec::new(domain, w, h).unwrap();
+        let reference = Field::reference(&mlp, &grid).unwrap();
+        for path in ["software", "hardware"] {
+            let field = dir.path().join("f.npy");
+            let classes = dir.path().join("c.npy");
+            let decision = dir.path().join("d.npy");
+            let out = faultline_env(
+                &[
+                    "eval",
+                    s(model),
+                    "--size",
+                    size,
+                    "--backend",
+                    "gpu",
+                    "--field",
+                    s(&field),
+                    "--classes",
+                    s(&classes),
+                    "--decision",
+                    s(&decision),
+                ],
+                &[("FAULTLINE_GPU_PATH", path)],
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains(&format!("{path} path")), "{stdout}");
+            assert!(!stdout.contains("NaN"), "{stdout}");
+            let (shape, values) = read_f64(&field);
+            assert_eq!(shape, [h, w, mlp.outputs()]);
+            let mut worst = 0.0f64;
+            for (&a, &b) in values.iter().zip(&reference.values) {
+                let b = f64::from(b);
+                let err = (a - b).abs();
+                worst = worst.max(err / (1e-5 + 1e-4 * b.abs()));
+            }
+            assert!(
+                worst <= 1.0,
+                "{path} path, {size}: field off the reference ({worst:.2} of the tolerance)"
+            );
+            // Classes and decision as the reference has them, but at near-ties of the
+            // f32 field (the GPU twin tests check those bit for bit against the field).
+            let read_u8 = |p: &Path| {
+                use ndarray_npy::ReadNpyExt;
+                ndarray::Array2::<u8>::read_npy(std::fs::File::open(p).unwrap())
+                    .unwrap()
+                    .into_raw_vec_and_offset()
+                    .0
+            };
+            let differ = |a: Vec<u8>, b: Vec<u8>| a.iter().zip(&b).filter(|(a, b)| a != b).count();
+            let ref_classes: Vec<u8> = reference.classes().iter().map(|&k| k as u8).collect();
+            let (dc, dd) = (
+                differ(read_u8(&classes), ref_classes),
+                differ(read_u8(&decision), reference.decision()),
+            );
+            assert!(
+                dc + dd <= w * h / 2000,
+                "{path} path, {size}: {dc} classes and {dd} decision cells differ"
+            );
+            eprintln!(
+                "{} {size} {path} path: worst error {worst:.3} of the tolerance, {dc} classes and {dd} decision cells differ",
+                mlp.architecture()
+            );
+        }
+    }
+}

@@ -92,6 +92,13 @@ pub struct GridEvaluator {
     pub pipeline_seconds: f64,
 }
 
+/// On the software path, networks of at most this many multiply-adds per point get packed
+/// kernels; larger ones the lane-store kernel. Measured on lavapipe at 2048^2 with Mesa's
+/// shader cache off (pipeline time including the first dispatch, end-to-end rate): 768
+/// multiply-adds packed 2.5 s / 39 M points/s against lane stores 0.6 s / 24 M; 1216: 8.5 s
+/// / 15 M against 1.7 s / 15 M; 4864 (2-64-64-10): 21 s / 6.4 M against 3.2 s / 7.9 M.
+pub const PACKED_MULTIPLY_ADD_LIMIT: usize = 1024;
+
 /// Networks of at most this many multiply-adds per point can take the fused kernel
 /// ([`GridEvaluator::prepare_fused`]): it inlines the network 39 times, and llvmpipe's
 /// build time grows with that (1.2 s for the paper's 2-3-3 net with 15, 8 s for a
@@ -122,7 +129,13 @@ impl GridEvaluator {
     pub fn new(ctx: &GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
         let started = Instant::now();
         let stores = match options.stores {
-            Stores::Auto if options.lanes == 4 && ctx.prefers_packed_stores() => Stores::Packed,
+            Stores::Auto
+                if options.lanes == 4
+                    && ctx.prefers_packed_stores()
+                    && faultline_shader::multiply_adds(mlp) <= PACKED_MULTIPLY_ADD_LIMIT =>
+            {
+                Stores::Packed
+            }
             Stores::Auto => Stores::Lanes,
             Stores::Packed if !ctx.has_int64() => {
                 return Err(GpuError::Grid(format!(

@@ -16,5 +16,7 @@ pub mod params;
 
 pub use context::{GPU_PATH_ENV, GpuContext, GpuPath, gpu_required};
 pub use error::GpuError;
-pub use evaluator::{EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, Timing};
+pub use evaluator::{
+    EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, PACKED_MULTIPLY_ADD_LIMIT, Timing,
+};
 pub use output::{CROSSING, DECISION, GridOutput, JUNCTION};
