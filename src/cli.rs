@@ -1,4 +1,4 @@
-//! The command line, as DESIGN.md's CLI contract fixes it.
+//! The command line, as the README's "Command line" section documents it (a contract: users script it).
 
 use std::path::PathBuf;
 

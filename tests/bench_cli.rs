@@ -42,7 +42,14 @@ fn json_report_holds_the_documented_fields() {
     for b in ["cpu", "cpu-burn", "cpu-reference"] {
         assert!(backends.contains(&b), "{b} missing from {backends:?}");
     }
-    assert!(report.get("adapter").is_some());
+    // The adapter is described where the gpu backend ran, and null where it was skipped.
+    if common::gpu_available() {
+        assert!(report["adapter"]["name"].is_string(), "{out}");
+        assert!(backends.contains(&"gpu"), "{backends:?}");
+    } else {
+        assert!(report["adapter"].is_null(), "{out}");
+        assert!(!backends.contains(&"gpu"), "{backends:?}");
+    }
 }
 
 #[test]

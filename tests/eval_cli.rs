@@ -1,4 +1,4 @@
-//! `faultline eval` on the CPU backend: the arrays on disk match DESIGN.md and the
+//! `faultline eval` on the CPU backend: the arrays on disk match the README's formats and the
 //! reference, and bad grid flags fail cleanly without leaving files.
 
 mod common;

@@ -5,7 +5,6 @@
 //! it was computed (on the GPU for `gpu`, as the viewer uses it).
 
 use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
@@ -13,11 +12,15 @@ use serde_json::json;
 use super::grid_args::check_memory;
 use crate::cli::BenchArgs;
 use faultline_cpu::CpuEvaluator;
-use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator};
+use faultline_gpu::GpuContext;
 use faultline_model::arrays::Field;
 use faultline_model::random::random_mlp;
 use faultline_model::{Activation, Domain, GridSpec, Mlp};
-use faultline_shader::KernelOptions;
+
+mod measure;
+mod report;
+
+use measure::{bench_cpu, bench_gpu, bench_host};
 
 const BACKENDS: [&str; 5] = ["gpu", "cpu", "cpu-dense", "cpu-burn", "cpu-reference"];
 
@@ -100,43 +103,6 @@ fn builtin_models() -> Vec<(String, Mlp, Domain)> {
     ]
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Runs `f` once to warm up and `repeats` times timed; the median seconds.
-fn time(repeats: usize, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
-    f()?;
-    let runs = (0..repeats).map(|_| f()).collect::<Result<Vec<f64>>>()?;
-    Ok(median(runs))
-}
-
-/// Median seconds of `a` and of `b`, timed alternately (a b, b a, a b, ...) after one
-/// warm-up each, and the median of the ratios b / a of each adjacent pair: a slow spell
-/// of a shared machine weighs on both runs of a pair alike, so that ratio (the boundary
-/// pass's cost) is steadier than one of two medians.
-fn time_interleaved(
-    repeats: usize,
-    mut a: impl FnMut() -> Result<f64>,
-    mut b: impl FnMut() -> Result<f64>,
-) -> Result<(f64, f64, f64)> {
-    a()?;
-    b()?;
-    let (mut ta, mut tb) = (Vec::with_capacity(repeats), Vec::with_capacity(repeats));
-    for i in 0..repeats {
-        if i % 2 == 0 {
-            ta.push(a()?);
-            tb.push(b()?);
-        } else {
-            tb.push(b()?);
-            ta.push(a()?);
-        }
-    }
-    let ratios = ta.iter().zip(&tb).map(|(a, b)| b / a).collect();
-    Ok((median(ta), median(tb), median(ratios)))
-}
-
 pub fn run(args: BenchArgs) -> Result<()> {
     let size: usize = match faultline_model::grid::parse_size(&args.size).context("--size")? {
         (w, h) if w == h => w,
@@ -145,20 +111,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.repeats == 0 {
         bail!("--repeats must be at least 1");
     }
-    let mut backends: Vec<&str> = Vec::new();
-    for b in args.backend.split(',').map(str::trim) {
-        match b {
-            "all" => backends.extend(BACKENDS),
-            b if BACKENDS.contains(&b) => {
-                backends.push(BACKENDS[BACKENDS.iter().position(|x| *x == b).expect("listed")])
-            }
-            other => bail!(
-                "--backend '{other}': expected all or a comma list of {}",
-                BACKENDS.join(", ")
-            ),
-        }
-    }
-    backends.dedup();
+    let backends = parse_backends(&args.backend)?;
     let models = match &args.model {
         Some(path) => {
             let mlp = faultline_model::io::load(path)?;
@@ -175,17 +128,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         check_memory(&grid, 4.0 * mlp.outputs() as f64 * 2.0 + 8.0)?;
     }
     if let Some(dir) = &args.save_models {
-        if !dir.is_dir() {
-            bail!("--save-models {}: not a folder", dir.display());
-        }
-        for (label, mlp, domain) in &models {
-            let mut mlp = mlp.clone();
-            mlp.metadata.domain = Some(*domain);
-            let name = label.replace(' ', "-").replace(['(', ')'], "");
-            let path = dir.join(format!("{name}.safetensors"));
-            faultline_model::io::save(&mlp, &path)?;
-            eprintln!("wrote {}", path.display());
-        }
+        save_models(dir, &models)?;
     }
 
     let mut notes = Vec::new();
@@ -266,160 +209,45 @@ pub fn run(args: BenchArgs) -> Result<()> {
     measured.sort_by_key(|(key, _)| *key);
     results.extend(measured.into_iter().map(|(_, m)| m));
     notes.dedup();
+    report::print(args.json, gpu.as_ref(), &results, notes)
+}
 
-    if args.json {
-        let adapter = gpu.as_ref().map(|ctx| {
-            json!({
-                "name": ctx.adapter_info.name,
-                "backend": format!("{:?}", ctx.adapter_info.backend),
-                "device_type": format!("{:?}", ctx.adapter_info.device_type),
-                "driver": ctx.adapter_info.driver,
-                "driver_info": ctx.adapter_info.driver_info,
-            })
-        });
-        let report = json!({
-            "adapter": adapter,
-            "cpu_threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-            "results": results.iter().map(Measurement::to_json).collect::<Vec<_>>(),
-            "notes": notes,
-        });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
-    }
-    if let Some(ctx) = &gpu {
-        println!("adapter: {}", ctx.describe());
-    }
-    // The framework baseline measured in this run, by model: the last column's ratio.
-    let baseline = |model: &str| {
-        results
-            .iter()
-            .find(|b| b.model == model && b.backend == "cpu-burn")
-            .map(|b| b.points() / b.seconds)
-    };
-    let label_width = results
-        .iter()
-        .map(|m| m.model.len())
-        .max()
-        .unwrap_or(0)
-        .max(5);
-    println!(
-        "{:<label_width$} {:<14} {:>6} {:>14} {:>14} {:>9} {:>10} {:>10} {:>9}",
-        "model",
-        "backend",
-        "size",
-        "end-to-end/s",
-        "compute/s",
-        "GFLOP/s",
-        "seconds",
-        "pipeline",
-        "vs burn"
-    );
-    for m in &results {
-        let j = m.to_json();
-        let per_second = j["points_per_second"].as_f64().unwrap_or(0.0);
-        let versus = baseline(&m.model)
-            .map(|b| format!("{:.2}x", per_second / b))
-            .unwrap_or_default();
-        println!(
-            "{:<label_width$} {:<14} {:>6} {:>12.2} M {:>12.2} M {:>9.2} {:>10.4} {:>10.4} {:>9}",
-            m.model,
-            m.backend,
-            m.size,
-            per_second / 1e6,
-            j["compute_points_per_second"].as_f64().unwrap_or(0.0) / 1e6,
-            j["gflops"].as_f64().unwrap_or(0.0),
-            m.seconds,
-            m.pipeline_seconds,
-            versus
-        );
-        if let Some(o) = j["boundary_overhead"].as_f64() {
-            println!(
-                "{:<label_width$} {:<14} boundary pass adds {:.1} % to compute",
-                "",
-                "",
-                o * 100.0
-            );
+/// The backends `--backend` names (`all` or a comma list), in the order given.
+fn parse_backends(list: &str) -> Result<Vec<&'static str>> {
+    let mut backends: Vec<&'static str> = Vec::new();
+    for b in list.split(',').map(str::trim) {
+        match b {
+            "all" => backends.extend(BACKENDS),
+            b if BACKENDS.contains(&b) => {
+                backends.push(BACKENDS[BACKENDS.iter().position(|x| *x == b).expect("listed")])
+            }
+            other => bail!(
+                "--backend '{other}': expected all or a comma list of {}",
+                BACKENDS.join(", ")
+            ),
         }
     }
-    if results.iter().any(|m| m.backend == "cpu-burn") {
-        println!("vs burn: end to end over cpu-burn (burn's ndarray inference) in this run");
+    backends.dedup();
+    Ok(backends)
+}
+
+/// Writes the benchmark models to `dir` (`--save-models`), with their domains.
+fn save_models(dir: &std::path::Path, models: &[(String, Mlp, Domain)]) -> Result<()> {
+    if !dir.is_dir() {
+        bail!("--save-models {}: not a folder", dir.display());
     }
-    for n in notes {
-        println!("note: {n}");
+    for (label, mlp, domain) in models {
+        let mut mlp = mlp.clone();
+        mlp.metadata.domain = Some(*domain);
+        let name = label.replace(' ', "-").replace(['(', ')'], "");
+        let path = dir.join(format!("{name}.safetensors"));
+        faultline_model::io::save(&mlp, &path)?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
 
-/// Measures a host backend: `prepare` once (timed as its setup), then `run` with warm-up
-/// and repeats. Its results are in host memory, so end to end and compute are the same.
-fn bench_host<T>(
-    backend: &str,
-    size: usize,
-    repeats: usize,
-    prepare: impl FnOnce() -> Result<T>,
-    run: impl Fn(&T) -> Result<()>,
-) -> Result<Measurement> {
-    let started = Instant::now();
-    let state = prepare()?;
-    let setup = started.elapsed().as_secs_f64();
-    let seconds = time(repeats, || {
-        let t = Instant::now();
-        run(&state)?;
-        Ok(t.elapsed().as_secs_f64())
-    })?;
-    Ok(Measurement {
-        backend: backend.into(),
-        model: String::new(),
-        size,
-        seconds,
-        compute_seconds: seconds,
-        pipeline_seconds: setup,
-        boundary_overhead: None,
-        flops_per_point: 0.0,
-    })
-}
-
-/// The native CPU path: the field into one reused buffer (as the viewer and
-/// onnxruntime's arena do: the timing is the evaluation, not the kernel's page faults),
-/// then the same with the boundary pass (classes, sign masks and the flags word).
-fn bench_cpu(
-    backend: &str,
-    evaluator: &CpuEvaluator,
-    grid: &GridSpec,
-    repeats: usize,
-) -> Result<Measurement> {
-    let mut out = vec![0.0f32; grid.points() * evaluator.outputs()];
-    let mut flags = vec![0u32; grid.points()];
-    let field_only = |out: &mut Vec<f32>| {
-        let t = Instant::now();
-        evaluator.field_rows_into(grid, 0..grid.height, out);
-        std::hint::black_box(out);
-        Ok(t.elapsed().as_secs_f64())
-    };
-    let seconds = time(repeats, || field_only(&mut out))?;
-    let out = std::cell::RefCell::new(out);
-    let (_, _, ratio) = time_interleaved(
-        repeats,
-        || field_only(&mut out.borrow_mut()),
-        || {
-            let t = Instant::now();
-            evaluator.field_and_flags_into(grid, &mut out.borrow_mut(), &mut flags)?;
-            std::hint::black_box(&mut flags);
-            Ok(t.elapsed().as_secs_f64())
-        },
-    )?;
-    Ok(Measurement {
-        backend: backend.into(),
-        model: String::new(),
-        size: grid.width,
-        seconds,
-        compute_seconds: seconds,
-        pipeline_seconds: 0.0,
-        boundary_overhead: Some(ratio - 1.0),
-        flops_per_point: 0.0,
-    })
-}
-
+/// `2-5-4-3 (model.safetensors)`: the architecture and the file it came from.
 fn model_label(path: &Path, mlp: &Mlp) -> String {
     format!(
         "{} ({})",
@@ -428,54 +256,4 @@ fn model_label(path: &Path, mlp: &Mlp) -> String {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default()
     )
-}
-
-fn bench_gpu(ctx: &GpuContext, mlp: &Mlp, grid: &GridSpec, repeats: usize) -> Result<Measurement> {
-    let evaluator = GridEvaluator::new(ctx, mlp, KernelOptions::default())?;
-    let field_only = EvalRequest {
-        field: true,
-        ..EvalRequest::default()
-    };
-    let with_boundaries = EvalRequest {
-        flags: true,
-        ..field_only
-    };
-    // Repeated evaluations are what the fused field-and-flags kernel is for; its build
-    // time counts in the pipeline time.
-    let started = Instant::now();
-    evaluator.prepare_fused(grid, &with_boundaries)?;
-    let built = evaluator.pipeline_seconds + started.elapsed().as_secs_f64();
-    // Software adapters compile a pipeline's shader at its first dispatch, not when it is
-    // created: what a first run takes beyond a steady one counts as pipeline time too.
-    let first = |request: &EvalRequest| -> Result<f64> {
-        let t = Instant::now();
-        evaluator.evaluate_on_gpu(grid, request)?;
-        Ok(t.elapsed().as_secs_f64())
-    };
-    let (first_field, first_flags) = (first(&field_only)?, first(&with_boundaries)?);
-    // Like the CPU backends, repeats write into the same host arrays.
-    let mut out = faultline_gpu::GridOutput::default();
-    let seconds = time(repeats, || {
-        let t = Instant::now();
-        evaluator.evaluate_into(grid, &field_only, &mut out)?;
-        std::hint::black_box(&out);
-        Ok(t.elapsed().as_secs_f64())
-    })?;
-    let (compute, compute_flags, ratio) = time_interleaved(
-        repeats,
-        || Ok(evaluator.evaluate_on_gpu(grid, &field_only)?.seconds),
-        || Ok(evaluator.evaluate_on_gpu(grid, &with_boundaries)?.seconds),
-    )?;
-    let pipeline_seconds =
-        built + (first_field - compute).max(0.0) + (first_flags - compute_flags).max(0.0);
-    Ok(Measurement {
-        backend: "gpu".into(),
-        model: String::new(),
-        size: grid.width,
-        seconds,
-        compute_seconds: compute,
-        pipeline_seconds,
-        boundary_overhead: Some(ratio - 1.0),
-        flops_per_point: 0.0,
-    })
 }

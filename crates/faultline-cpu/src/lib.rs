@@ -29,8 +29,8 @@ use rayon::prelude::*;
 
 pub use kernel::LANES;
 
-/// The instruction set the evaluator runs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The instruction set the evaluator runs with, best first (`Avx512 < Baseline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     /// 512-bit vectors.
     Avx512,
@@ -48,6 +48,15 @@ impl Isa {
             Isa::Avx2Fma => "avx2+fma",
             Isa::Baseline => "baseline",
         }
+    }
+
+    /// Every instruction set this CPU runs, best first (tests cover each of them).
+    pub fn supported() -> Vec<Isa> {
+        let best = Isa::detect();
+        [Isa::Avx512, Isa::Avx2Fma, Isa::Baseline]
+            .into_iter()
+            .filter(|&isa| isa <= best)
+            .collect()
     }
 
     /// The best instruction set this CPU supports.

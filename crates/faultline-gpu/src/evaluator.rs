@@ -93,17 +93,15 @@ pub struct GridEvaluator {
 }
 
 /// On the software path, networks of at most this many multiply-adds per point get packed
-/// kernels; larger ones the lane-store kernel. Measured on lavapipe at 2048^2 with Mesa's
-/// shader cache off (pipeline time including the first dispatch, end-to-end rate): 768
-/// multiply-adds packed 2.5 s / 39 M points/s against lane stores 0.6 s / 24 M; 1216: 8.5 s
-/// / 15 M against 1.7 s / 15 M; 4864 (2-64-64-10): 21 s / 6.4 M against 3.2 s / 7.9 M.
+/// kernels; larger ones the lane-store kernel, which llvmpipe compiles several times
+/// faster and which runs as fast or faster there (measured per size in BENCHMARKS.md,
+/// "Kernel choice on software adapters").
 pub const PACKED_MULTIPLY_ADD_LIMIT: usize = 1024;
 
 /// Networks of at most this many multiply-adds per point can take the fused kernel
 /// ([`GridEvaluator::prepare_fused`]): it inlines the network 39 times, and llvmpipe's
-/// build time grows with that (1.2 s for the paper's 2-3-3 net with 15, 8 s for a
-/// 2-8-8-5 net with 120). Larger networks are compute-bound, where the boundary pass
-/// weighs less.
+/// build time grows with that (BENCHMARKS.md). Larger networks are compute-bound, where
+/// the boundary pass weighs less.
 pub const FUSED_MULTIPLY_ADD_LIMIT: usize = 64;
 
 /// What a network pipeline is specialised for.
@@ -271,11 +269,11 @@ impl GridEvaluator {
 
     /// Builds the fused kernel's pipeline for `request` on grids like `grid`, if the
     /// kernel can take it there; later evaluations of such requests then run in one pass
-    /// instead of the network kernel and a boundary pass (on lavapipe, seed net at 4096^2:
-    /// +8-19 % over the field alone instead of +108-154 %). Returns whether it will.
+    /// instead of the network kernel and a boundary pass (BENCHMARKS.md has the overheads
+    /// on lavapipe). Returns whether it will.
     ///
     /// Not done by default: the fused kernel inlines the network 39 times and llvmpipe
-    /// takes about 1.2 s to build it for the paper's 2-3-3 net, more than it saves on one
+    /// takes about a second to build it for the paper's 2-3-3 net, more than it saves on one
     /// evaluation of any grid that fits in memory. Worth it for repeated evaluations
     /// (benchmarks, a loop re-evaluating a training model).
     pub fn prepare_fused(&self, grid: &GridSpec, request: &EvalRequest) -> Result<bool, GpuError> {

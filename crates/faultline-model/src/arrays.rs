@@ -1,6 +1,6 @@
 //! The CPU reference of the grid arrays: field, classes, pairs and decision.
 //!
-//! Definitions (DESIGN.md, "Grids and arrays"):
+//! Definitions (the README, "Grids and arrays"):
 //! - field `[H, W, C]`: z after the output activation;
 //! - classes `[H, W]`: argmax over C, the lowest index winning ties;
 //! - pairs `[H, W]`: bit `p(i, j)` set iff `z_i - z_j > 0` differs between `(r, c)` and

@@ -58,8 +58,8 @@ pub enum Stores {
 }
 
 impl Default for KernelOptions {
-    /// Four points per invocation (measured fastest on lavapipe; see DESIGN notes in the
-    /// README), form by size.
+    /// Four points per invocation (measured fastest on lavapipe, BENCHMARKS.md), form by
+    /// size.
     fn default() -> Self {
         KernelOptions {
             lanes: 4,
