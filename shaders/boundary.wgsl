@@ -6,21 +6,16 @@
 //     (r, c+1) or (r+1, c); and whether any pair crosses there.
 // Neighbours outside the grid are skipped. A band holds one extra row (its upper
 // neighbour) unless it ends at the top of the grid, so bands give the same bits as one
-// untiled pass. CPU twin: faultline_model::arrays (Field::decision, junctions, pairs).
-// Keep BoundaryParams in sync with crates/faultline-gpu/src/params.rs (BoundaryParams).
+// untiled pass. The rule itself is `boundary_flags` (boundary_rule.wgsl, prepended with
+// the generated prelude of flag bits). CPU twin: faultline_model::arrays.
+// Keep BoundaryParams in sync with crates/faultline-gpu/src/params.rs (BoundaryParams;
+// a test compares the layouts field by field).
 
 struct BoundaryParams {
     cols: u32,            // grid width W
     rows: u32,            // rows to mark in this band
     rows_available: u32,  // rows present in classes / signs: rows, or rows + 1
-    write_pairs: u32,     // 0: skip the pairs stores
 }
-
-// flags[cell] = class | DECISION | JUNCTION | CROSSING
-const CLASS_MASK: u32 = 0xffffu;
-const DECISION: u32 = 0x10000u;
-const JUNCTION: u32 = 0x20000u;
-const CROSSING: u32 = 0x40000u;
 
 @group(0) @binding(0) var<uniform> params: BoundaryParams;
 @group(0) @binding(1) var<storage, read> classes: array<u32>;
@@ -31,6 +26,8 @@ const CROSSING: u32 = 0x40000u;
 override WORKGROUP_SIZE: u32 = 64u;
 // u32 words per cell of the sign mask; set per model when the pipeline is built.
 override SIGN_WORDS: u32 = 1u;
+// Whether the pairs are wanted (a pipeline per choice).
+override WRITE_PAIRS: bool = false;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -47,29 +44,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let up = select(cell, cell + params.cols, has_up);
     let diag = select(cell, cell + params.cols + 1u, has_right && has_up);
 
-    let k = classes[cell];
-    let k_right = classes[right];
-    let k_up = classes[up];
-    let k_diag = classes[diag];
-    let decision = k_right != k || k_up != k;
-    // Distinct classes of the 2x2 block, each counted against the ones before it.
-    let distinct = 1u
-        + select(0u, 1u, k_right != k)
-        + select(0u, 1u, k_up != k && k_up != k_right)
-        + select(0u, 1u, k_diag != k && k_diag != k_right && k_diag != k_up);
-
     var any = 0u;
     for (var w = 0u; w < SIGN_WORDS; w++) {
         let s = signs[cell * SIGN_WORDS + w];
         let p = (s ^ signs[right * SIGN_WORDS + w]) | (s ^ signs[up * SIGN_WORDS + w]);
         any |= p;
-        if (params.write_pairs != 0u) {
+        if (WRITE_PAIRS) {
             pairs[cell * SIGN_WORDS + w] = p;
         }
     }
 
-    flags[cell] = (k & CLASS_MASK)
-        | select(0u, DECISION, decision)
-        | select(0u, JUNCTION, distinct >= 3u)
-        | select(0u, CROSSING, any != 0u);
+    flags[cell] = boundary_flags(classes[cell], classes[right], classes[up], classes[diag], any != 0u);
 }

@@ -7,20 +7,16 @@
 //
 // Needs: rows a multiple of 8 cells wide (so blocks never straddle rows), at most 2 sign
 // words per cell, the codes written by the packed network kernel, SHADER_INT64.
-// Dispatch (ceil(cols / 8 / WORKGROUP_SIZE), rows, 1). CPU twin: faultline_model::arrays.
-// Keep BoundaryParams in sync with crates/faultline-gpu/src/params.rs (BoundaryParams).
+// Dispatch (ceil(cols / 8 / WORKGROUP_SIZE), rows, 1). The rule is `boundary_flags`
+// (boundary_rule.wgsl). CPU twin: faultline_model::arrays.
+// Keep BoundaryParams in sync with crates/faultline-gpu/src/params.rs (BoundaryParams;
+// a test compares the layouts field by field).
 
 struct BoundaryParams {
     cols: u32,            // grid width W (a multiple of 8)
     rows: u32,            // rows to mark in this band
     rows_available: u32,  // rows present in classes / signs: rows, or rows + 1
-    write_pairs: u32,     // unused here: WRITE_PAIRS specialises the pipeline
 }
-
-const CLASS_MASK: u32 = 0xffffu;
-const DECISION: u32 = 0x10000u;
-const JUNCTION: u32 = 0x20000u;
-const CROSSING: u32 = 0x40000u;
 
 @group(0) @binding(0) var<uniform> params: BoundaryParams;
 @group(0) @binding(1) var<storage, read> classes: array<vec4<u64>>;
@@ -95,25 +91,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     let here = classes_at(first, has_next);
     let above = classes_at(up_first, has_next);
-    var out: array<u32, 8>;
-    for (var i = 0u; i < 8u; i++) {
-        let k = here.k[i];
-        let last = i == 7u;
-        let k_right = select(here.k[min(i + 1u, 7u)], here.next, last);
-        let k_up = above.k[i];
-        // The diagonal neighbour exists only with both a right and an upper one.
-        let has_diag = has_up && (!last || has_next);
-        let k_diag = select(k, select(above.k[min(i + 1u, 7u)], above.next, last), has_diag);
-        let decision = k_right != k || k_up != k;
-        let distinct = 1u
-            + select(0u, 1u, k_right != k)
-            + select(0u, 1u, k_up != k && k_up != k_right)
-            + select(0u, 1u, k_diag != k && k_diag != k_right && k_diag != k_up);
-        out[i] = (k & CLASS_MASK)
-            | select(0u, DECISION, decision)
-            | select(0u, JUNCTION, distinct >= 3u);
-    }
-
     var crossing: array<u32, 8>;
     var crossed: array<array<u32, 8>, 2>;
     for (var w = 0u; w < SIGN_WORDS; w++) {
@@ -126,8 +103,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             crossing[i] |= p;
         }
     }
+    var out: array<u32, 8>;
     for (var i = 0u; i < 8u; i++) {
-        out[i] |= select(0u, CROSSING, crossing[i] != 0u);
+        let k = here.k[i];
+        let last = i == 7u;
+        let k_right = select(here.k[min(i + 1u, 7u)], here.next, last);
+        // The diagonal neighbour exists only with both a right and an upper one.
+        let has_diag = has_up && (!last || has_next);
+        let k_diag = select(k, select(above.k[min(i + 1u, 7u)], above.next, last), has_diag);
+        out[i] = boundary_flags(k, k_right, above.k[i], k_diag, crossing[i] != 0u);
     }
     flags[first / 8u] = vec4<u64>(
         pack(out[0], out[1]), pack(out[2], out[3]), pack(out[4], out[5]), pack(out[6], out[7]),

@@ -11,16 +11,19 @@
 //   alias FieldElem, IndexElem;     // f32 and u32 (lane stores) or vec4<u64> (packed)
 //   fn evaluate(x: V, y: V, cell: u32, lanes: u32)
 //       computes the outputs of LANES points and stores, for lane l < lanes at cell + l:
-//       field[(cell + l) * CHANNELS + k] (when params.write_field != 0), and (when
-//       params.write_classes != 0) the argmax in classes[cell + l] (lowest index wins
-//       ties) and the signs of z_i - z_j > 0 as bits in signs[(cell + l) * SIGN_WORDS ..]
-//       (pair (i, j) numbered lexicographically).
+//       field[(cell + l) * CHANNELS + k] (when WRITE_FIELD), and (when WRITE_CLASSES)
+//       the argmax in classes[cell + l] (lowest index wins ties) and the signs of
+//       z_i - z_j > 0 as bits in signs[(cell + l) * SIGN_WORDS ..] (pair (i, j)
+//       numbered lexicographically).
+// and the prelude of shared constants (flag bits, FLAG_ROWS) generated from Rust.
 //
 // Then one of two entry points follows (grid_main.wgsl or grid_main_packed.wgsl).
 //
-// Sample (r, c) sits at x = x0 + dx * c, y = y0 + dy * r, computed from the global column
-// and row so that every tiling gives the same bits.
-// Keep GridParams in sync with crates/faultline-gpu/src/params.rs (GridParams).
+// Sample (r, c) sits at x = x0 + dx * c, y = y0 + dy * r (`grid_x`, `grid_y`), computed
+// from the global column and row so that every tiling and every variant gives the same
+// bits. Every switch is an override constant, set per pipeline.
+// Keep GridParams in sync with crates/faultline-gpu/src/params.rs (GridParams; a test
+// compares the layouts field by field).
 
 struct GridParams {
     origin: vec2<f32>,   // (x0, y0): the grid's first sample
@@ -29,8 +32,6 @@ struct GridParams {
     row_offset: u32,     // global row of this tile's row 0
     tile_cols: u32,      // columns in this tile
     tile_rows: u32,      // rows in this tile
-    write_field: u32,    // 0: skip the field stores (only classes and signs are wanted)
-    write_classes: u32,  // 0: skip the classes and signs stores (only the field is wanted)
     grid_cols: u32,      // columns of the whole grid (main_flags: is there a right neighbour)
     grid_rows: u32,      // rows of the whole grid (main_flags: is there an upper neighbour)
 }
@@ -44,6 +45,21 @@ struct GridParams {
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
 
 override WORKGROUP_SIZE: u32 = 64u;
+// Which arrays a pipeline writes: the field, and the classes and sign words. (A uniform
+// `if` would not do: llvmpipe runs the lane loop of a masked-off store anyway.)
+override WRITE_FIELD: bool = true;
+override WRITE_CLASSES: bool = true;
+
+// The input-plane position of global columns `col` and rows `row` (integers as floats,
+// exact for any grid that fits in memory): the one definition every entry point uses.
+// CPU twin: GridSpec::x and GridSpec::y (in f64).
+fn grid_x(col: V) -> V {
+    return params.origin.x + params.step.x * col;
+}
+
+fn grid_y(row: V) -> V {
+    return params.origin.y + params.step.y * row;
+}
 
 fn sigmoid(v: V) -> V {
     return 1.0 / (1.0 + exp(-v));

@@ -6,21 +6,16 @@
 // FLAG_ROWS rows: it evaluates its rows, the row above them and the cell right of each
 // (through `network`, four rows per call: lane 0 of `network_row` gives `network`'s bits,
 // so these are exactly what the next block computes), keeps classes and sign words in
-// registers, and stores one byte of flags per cell:
-//   bits 0-4 the class (CHANNELS <= 32), bit 5 decision, bit 6 junction, bit 7 crossing,
-// as faultline_model::arrays defines them (the CPU twin; a missing right or upper
-// neighbour is the cell itself). The bytes are tiled: invocation (group, block) stores
+// registers, and stores one byte of flags per cell (`flag_byte` of the rule
+// `boundary_flags4`, both in boundary_rule.wgsl; CHANNELS <= 32). The bytes are tiled: invocation (group, block) stores
 // its FLAG_ROWS rows x 8 bytes as the FLAG_ROWS / 4 32-byte words from
 // (group * blocks + block) * FLAG_ROWS / 4, one u64 per row, its first row first; the
 // host widens them to u32 flags while it copies.
 //
-// Measured on lavapipe (seed net, 4096^2, fastest of 30): +9-11 % over the field alone
-// (+110-150 % with the two passes). The rows are unrolled by hand: the same 16 rows in a
-// loop over groups of four gave +27 % (llvmpipe runs a loop's stores under an execution
-// mask), and 8 or 4 rows per invocation in that loop +44 % and +86 % (the row above and
-// the right neighbours weigh more). The price is code size: the network is inlined 39
-// times, and llvmpipe builds this pipeline in about 1.2 s for the seed net (the
-// evaluator builds it only when asked: GridEvaluator::prepare_fused).
+// The rows are unrolled by hand (llvmpipe runs a loop's stores under an execution mask),
+// so the network is inlined 39 times: llvmpipe takes a while to build this pipeline,
+// which the evaluator does only when asked (GridEvaluator::prepare_fused). BENCHMARKS.md
+// has the measurements behind these choices.
 //
 // Bindings as in grid_eval.wgsl, `classes` receiving the flag bytes (`signs` unused).
 // Overrides: WRITE_FIELD (the field too), WRITE_CLASSES = false (store_packed then writes
@@ -28,59 +23,41 @@
 // Dispatch (ceil(tile_cols / 8 / WORKGROUP_SIZE), ceil(tile_rows / FLAG_ROWS), 1); the
 // field and flag buffers hold whole groups of rows (the last group may run past the tile).
 
-// Rows per invocation: main_flags takes them as four calls of four_rows, so changing it
-// means changing those. Keep in sync with FLAG_ROWS in crates/faultline-shader's
-// kernel.rs (a test checks).
-const FLAG_ROWS: u32 = 16u;
+// FLAG_ROWS (rows per invocation, from the prelude): main_flags takes them as four calls
+// of four_rows, so changing it means changing those (a test checks it is 16).
 // The last sign word (the first again where there is one): marking both words covers
 // SIGN_WORDS of 1 and 2 without arrays, which llvmpipe would keep in memory.
 const LAST_WORD: u32 = SIGN_WORDS - 1u;
 
-// The codes of a row's 8 cells, as two vectors of 4 (cells 0-3, 4-7): classes `k`, the
-// class bits `p` of each cell and its right neighbour (1 << k | 1 << k_right), sign words
-// `s` (the first) and `t` (the last), and `sn`, `tn` for the cell right of the row (the
-// row's last cell again where the grid ends).
+// The codes of a row's 8 cells, as two vectors of 4 (cells 0-3, 4-7): classes `k`,
+// sign words `s` (the first) and `t` (the last), and `kn`, `sn`, `tn` for the cell right
+// of the row (the row's last cell again where the grid ends).
 struct Codes {
-    k0: VU, k1: VU,
-    p0: VU, p1: VU,
+    k0: VU, k1: VU, kn: u32,
     s0: VU, s1: VU, sn: u32,
     t0: VU, t1: VU, tn: u32,
 }
 
 // The codes of a row from its outputs and the right neighbour's class and sign words.
 fn codes_of(a: Outputs, b: Outputs, kn: u32, sn: u32, tn: u32, has_next: bool) -> Codes {
-    let b0 = VU(1u) << a.winner;
-    let b1 = VU(1u) << b.winner;
-    let bn = 1u << select(b.winner.w, kn, has_next);
+    let k1 = b.winner;
     let s1 = b.signs[0];
     let t1 = b.signs[LAST_WORD];
     return Codes(
-        a.winner, b.winner,
-        b0 | VU(b0.yzw, b1.x), b1 | VU(b1.yzw, bn),
+        a.winner, k1, select(k1.w, kn, has_next),
         a.signs[0], s1, select(s1.w, sn, has_next),
         a.signs[LAST_WORD], t1, select(t1.w, tn, has_next),
     );
 }
 
-// The flag bytes of 4 cells (cell 0 lowest) from their classes `k`, the class bits of
-// each cell and its right neighbour (`p`) and of the two above them (`p_up`), and whether
-// a sign word changes. Three classes in the 2 x 2 block are three bits of p | p_up; the
-// class changes to the right or upward where k's bit is not all of p | (1 << k_up).
-fn mark4(k: VU, p: VU, k_up: VU, p_up: VU, crossing: vec4<bool>) -> u32 {
-    let m = p | p_up;
-    let two_off = m & (m - 1u);
-    let three = (two_off & (two_off - 1u)) != VU(0u);
-    let decision = (p | (VU(1u) << k_up)) != (VU(1u) << k);
-    let f = k
-        | select(VU(0u), VU(0x20u), decision)
-        | select(VU(0u), VU(0x40u), three)
-        | select(VU(0u), VU(0x80u), crossing);
-    return f.x | (f.y << 8u) | (f.z << 16u) | (f.w << 24u);
-}
-
 // Whether sign words change from `s` to the right neighbours `right` or the upper `up`.
 fn changes(s: VU, right: VU, up: VU) -> VU {
     return (s ^ right) | (s ^ up);
+}
+
+// Four flag bytes (cell 0 lowest) in one u32.
+fn bytes4(f: VU) -> u32 {
+    return f.x | (f.y << 8u) | (f.z << 16u) | (f.w << 24u);
 }
 
 // The flag bytes of a row's 8 cells (cell 0 in the lowest byte of `.x`) from its codes
@@ -90,17 +67,21 @@ fn mark(h: Codes, above: Codes, has_up: bool) -> vec2<u32> {
     if (!has_up) {
         u = h;
     }
+    let right0 = VU(h.k0.yzw, h.k1.x);
+    let right1 = VU(h.k1.yzw, h.kn);
+    let diag0 = VU(u.k0.yzw, u.k1.x);
+    let diag1 = VU(u.k1.yzw, u.kn);
     let c0 = changes(h.s0, VU(h.s0.yzw, h.s1.x), u.s0) | changes(h.t0, VU(h.t0.yzw, h.t1.x), u.t0);
     let c1 = changes(h.s1, VU(h.s1.yzw, h.sn), u.s1) | changes(h.t1, VU(h.t1.yzw, h.tn), u.t1);
     return vec2<u32>(
-        mark4(h.k0, h.p0, u.k0, u.p0, c0 != VU(0u)),
-        mark4(h.k1, h.p1, u.k1, u.p1, c1 != VU(0u)),
+        bytes4(flag_byte(boundary_flags4(h.k0, right0, u.k0, diag0, c0 != VU(0u)))),
+        bytes4(flag_byte(boundary_flags4(h.k1, right1, u.k1, diag1, c1 != VU(0u)))),
     );
 }
 
 // y of tile row `r`, as `main` computes it.
 fn row_y(r: u32) -> V {
-    return V(params.origin.y + params.step.y * f32(i32(params.row_offset + r)));
+    return grid_y(V(f32(i32(params.row_offset + r))));
 }
 
 // Evaluates tile row `r` of the block (x and x_next: its 4 + 4 columns), stores its field
@@ -139,7 +120,7 @@ fn four_rows(r: u32, block: u32, x: V, x_next: V, x_right: V, has_next: bool, ab
     var right = Outputs();
     if (has_next) {
         let rows = VU(params.row_offset + r) + VU(0u, 1u, 2u, 3u);
-        right = network(x_right, params.origin.y + params.step.y * V(vec4<i32>(rows)));
+        right = network(x_right, grid_y(V(vec4<i32>(rows))));
     }
     let k = right.winner;
     let s = right.signs[0];
@@ -168,10 +149,10 @@ fn main_flags(@builtin(global_invocation_id) gid: vec3<u32>) {
     let r0 = gid.y * FLAG_ROWS;
     let col0 = params.col_offset + block * 8u;
     let col = vec4<i32>(VU(col0)) + vec4<i32>(0, 1, 2, 3);
-    let x = params.origin.x + params.step.x * V(col);
-    let x_next = params.origin.x + params.step.x * V(col + 4);
+    let x = grid_x(V(col));
+    let x_next = grid_x(V(col + 4));
     let has_next = col0 + 8u < params.grid_cols;
-    let x_right = V(params.origin.x + params.step.x * f32(i32(col0 + 8u)));
+    let x_right = grid_x(V(f32(i32(col0 + 8u))));
 
     // The row above the group, then groups of four rows from the top down, each row
     // marked against the one above it.

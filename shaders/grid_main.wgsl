@@ -12,7 +12,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let col = gid.x * LANES;
     let lanes = min(LANES, params.tile_cols - col);
-    let x = params.origin.x + params.step.x * (V(f32(params.col_offset + col)) + LANE_OFFSETS);
-    let y = V(params.origin.y + params.step.y * f32(params.row_offset + row));
+    let x = grid_x(V(f32(params.col_offset + col)) + LANE_OFFSETS);
+    let y = grid_y(V(f32(params.row_offset + row)));
     evaluate(x, y, row * params.tile_cols + col, lanes);
 }

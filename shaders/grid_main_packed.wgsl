@@ -8,10 +8,6 @@
 // Dispatch: ceil(ceil(tile_cols * tile_rows / 8) / WORKGROUP_SIZE) workgroups, spread over
 // (x, y) when x alone would exceed the device's limit. Needs SHADER_INT64.
 
-// Set per pipeline: which arrays this one writes. (A uniform `if` would not do: llvmpipe
-// runs the lane loop of a masked-off store anyway.)
-override WRITE_FIELD: bool = true;
-override WRITE_CLASSES: bool = true;
 // Set per pipeline when tile_cols is a multiple of 8, so that the eight cells of an
 // invocation lie in one row: `network_row` may then share work along the row (the
 // generator's first-layer exponentials; see faultline-shader's network.rs).
@@ -43,8 +39,8 @@ fn rows_of(cell: VU) -> VU {
 fn inputs_of(cell: VU) -> array<V, 2> {
     let row = rows_of(cell);
     let col = cell - row * params.tile_cols;
-    let x = params.origin.x + params.step.x * V(vec4<i32>(VU(params.col_offset) + col));
-    let y = params.origin.y + params.step.y * V(vec4<i32>(VU(params.row_offset) + row));
+    let x = grid_x(V(vec4<i32>(VU(params.col_offset) + col)));
+    let y = grid_y(V(vec4<i32>(VU(params.row_offset) + row)));
     return array<V, 2>(x, y);
 }
 
@@ -62,9 +58,9 @@ fn main(
         let row = rows_of(VU(first)).x;
         let col = vec4<i32>(VU(params.col_offset + first - row * params.tile_cols))
             + vec4<i32>(0, 1, 2, 3);
-        let x = params.origin.x + params.step.x * V(col);
-        let x_next = params.origin.x + params.step.x * V(col + 4);
-        let y = V(params.origin.y + params.step.y * f32(i32(params.row_offset + row)));
+        let x = grid_x(V(col));
+        let x_next = grid_x(V(col + 4));
+        let y = grid_y(V(f32(i32(params.row_offset + row))));
         store_packed(first, network_row(x, y), network_row(x_next, y));
     } else {
         let lo = VU(first) + VU(0u, 1u, 2u, 3u);

@@ -124,20 +124,29 @@ impl Codes {
     }
 }
 
-/// The flags word of a cell of class `a` and sign mask `sa`, with right neighbour `b`
-/// (`sb`), upper neighbour `u` (`su`) and upper-right neighbour `d`.
+/// The boundary rule, written once for the CPU crate (its WGSL twin is `boundary_flags`
+/// in shaders/boundary_rule.wgsl, its reference `faultline_model::arrays`): the flags
+/// word of a cell of class `a` with right neighbour `b`, upper neighbour `u` and
+/// upper-right neighbour `d` (a missing neighbour is the cell itself), and whether some
+/// pair changes sign towards the right or upper neighbour.
 #[inline(always)]
-fn flag(a: u32, b: u32, u: u32, d: u32, sa: PairMask, sb: PairMask, su: PairMask) -> u32 {
+fn rule(a: u32, b: u32, u: u32, d: u32, crossing: bool) -> u32 {
     let decision = (b != a) | (u != a);
     let distinct = 1
         + u32::from(b != a)
         + u32::from((u != a) & (u != b))
         + u32::from((d != a) & (d != b) & (d != u));
-    let crossing = ((sa ^ sb) | (sa ^ su)) != 0;
     (a & CLASS_MASK)
         | (u32::from(decision) * DECISION)
         | (u32::from(distinct >= 3) * JUNCTION)
         | (u32::from(crossing) * CROSSING)
+}
+
+/// The flags word of a cell of class `a` and sign mask `sa`, with right neighbour `b`
+/// (`sb`), upper neighbour `u` (`su`) and upper-right neighbour `d`.
+#[inline(always)]
+fn flag(a: u32, b: u32, u: u32, d: u32, sa: PairMask, sb: PairMask, su: PairMask) -> u32 {
+    rule(a, b, u, d, ((sa ^ sb) | (sa ^ su)) != 0)
 }
 
 /// Rows per parallel task of [`flags_into`]: small enough that a task's codes stay in cache.
@@ -370,16 +379,8 @@ fn flag_packed_row(row: &[u32], up: &[u32], out: &mut [u32]) {
 #[inline(always)]
 fn flag_packed(a: u32, b: u32, u: u32, d: u32) -> u32 {
     const CLASS: u32 = (1 << PACKED_SHIFT) - 1;
-    let (ka, kb, ku, kd) = (a & CLASS, b & CLASS, u & CLASS, d & CLASS);
-    let decision = (kb != ka) | (ku != ka);
-    let distinct = 1
-        + u32::from(kb != ka)
-        + u32::from((ku != ka) & (ku != kb))
-        + u32::from((kd != ka) & (kd != kb) & (kd != ku));
     let crossing = ((a ^ b) | (a ^ u)) >> PACKED_SHIFT != 0;
-    ka | (u32::from(decision) * DECISION)
-        | (u32::from(distinct >= 3) * JUNCTION)
-        | (u32::from(crossing) * CROSSING)
+    rule(a & CLASS, b & CLASS, u & CLASS, d & CLASS, crossing)
 }
 
 /// The class and sign mask of every cell of `values` (`C` outputs per cell), with the

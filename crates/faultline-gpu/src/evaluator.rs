@@ -19,9 +19,7 @@ mod run;
 use std::time::Instant;
 
 use faultline_model::{GridSpec, Mlp};
-use faultline_shader::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, GridKernel, KernelOptions, Stores, grid_kernel,
-};
+use faultline_shader::{GridKernel, KernelOptions, Module, Stores, Variant, grid_kernel};
 use wgpu::util::DeviceExt;
 
 use crate::{GpuContext, GpuError, GridOutput};
@@ -68,16 +66,10 @@ pub struct Timing {
 pub struct GridEvaluator {
     ctx: GpuContext,
     kernel: GridKernel,
-    eval_module: wgpu::ShaderModule,
-    eval_pipeline_layout: wgpu::PipelineLayout,
-    /// Network pipelines by what they are specialised for: packed kernels are (llvmpipe
-    /// runs a masked-off store's lane loop anyway); others have one.
-    eval_pipelines: std::sync::Mutex<Vec<(EvalVariant, wgpu::ComputePipeline)>>,
-    boundary_pipeline: wgpu::ComputePipeline,
-    /// The packed boundary pass's module and layout, for packed kernels with at most two
-    /// sign words; its pipelines by whether they write pairs, built on first use.
-    boundary_packed: Option<(wgpu::ShaderModule, wgpu::PipelineLayout)>,
-    boundary_packed_pipelines: std::sync::Mutex<Vec<(bool, wgpu::ComputePipeline)>>,
+    /// Shader modules of the kernel family with their pipeline layouts, built on first use.
+    modules: std::sync::Mutex<Vec<(Module, wgpu::ShaderModule, wgpu::PipelineLayout)>>,
+    /// Pipelines by the variant they are specialised for, built on first use.
+    pipelines: std::sync::Mutex<Vec<(Variant, wgpu::ComputePipeline)>>,
     eval_layout: wgpu::BindGroupLayout,
     boundary_layout: wgpu::BindGroupLayout,
     weights: wgpu::Buffer,
@@ -88,7 +80,7 @@ pub struct GridEvaluator {
     multiply_adds: usize,
     /// Boundary pass dispatches so far (tests check what a request runs).
     boundary_dispatches: std::sync::atomic::AtomicUsize,
-    /// Seconds spent generating WGSL and creating both pipelines.
+    /// Seconds spent generating WGSL and creating the field pipeline.
     pub pipeline_seconds: f64,
 }
 
@@ -104,26 +96,13 @@ pub const PACKED_MULTIPLY_ADD_LIMIT: usize = 1024;
 /// the boundary pass weighs less.
 pub const FUSED_MULTIPLY_ADD_LIMIT: usize = 64;
 
-/// What a network pipeline is specialised for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct EvalVariant {
-    /// Writes the field.
-    field: bool,
-    /// Writes classes and sign words (for the boundary pass).
-    classes: bool,
-    /// Takes the row path (see [`GridEvaluator::row_aligned`]).
-    row_aligned: bool,
-    /// The fused entry point `main_flags`: field and flag bytes in one pass (see
-    /// [`GridEvaluator::fuses`]).
-    fused: bool,
-}
-
 /// What band buffers are sized and made for: (width, band rows, field, flags, pairs,
 /// readback, fused).
 pub(super) type BufferKey = (usize, usize, bool, bool, bool, bool, bool);
 
 impl GridEvaluator {
-    /// Generates the kernel for `mlp` and builds both pipelines.
+    /// Generates the kernel for `mlp` and builds its field pipeline (the others are built
+    /// on first use).
     pub fn new(ctx: &GpuContext, mlp: &Mlp, options: KernelOptions) -> Result<Self, GpuError> {
         let started = Instant::now();
         let stores = match options.stores {
@@ -170,59 +149,6 @@ impl GridEvaluator {
                 storage_entry(4, false),
             ],
         });
-        let pipeline = |label: &str,
-                        source: &str,
-                        layout: &wgpu::BindGroupLayout,
-                        constants: &[(&str, f64)]| {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            });
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(label),
-                bind_group_layouts: &[Some(layout)],
-                immediate_size: 0,
-            });
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: Some(&layout),
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants,
-                    ..Default::default()
-                },
-                cache: None,
-            })
-        };
-        let workgroup = ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE));
-        let eval_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("grid eval"),
-            source: wgpu::ShaderSource::Wgsl(kernel.source.as_str().into()),
-        });
-        let eval_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("grid eval"),
-            bind_group_layouts: &[Some(&eval_layout)],
-            immediate_size: 0,
-        });
-        let boundary_pipeline = pipeline(
-            "boundary",
-            BOUNDARY_WGSL,
-            &boundary_layout,
-            &[workgroup, ("SIGN_WORDS", kernel.sign_words as f64)],
-        );
-        let boundary_packed = (kernel.packed && kernel.sign_words <= 2).then(|| {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("boundary packed"),
-                source: wgpu::ShaderSource::Wgsl(BOUNDARY_PACKED_WGSL.into()),
-            });
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("boundary packed"),
-                bind_group_layouts: &[Some(&boundary_layout)],
-                immediate_size: 0,
-            });
-            (module, layout)
-        });
         let weights_data: &[f32] = if kernel.weights.is_empty() {
             &[0.0]
         } else {
@@ -240,12 +166,8 @@ impl GridEvaluator {
         let evaluator = GridEvaluator {
             ctx: ctx.clone(),
             kernel,
-            eval_module,
-            eval_pipeline_layout,
-            eval_pipelines: std::sync::Mutex::new(Vec::new()),
-            boundary_pipeline,
-            boundary_packed,
-            boundary_packed_pipelines: std::sync::Mutex::new(Vec::new()),
+            modules: std::sync::Mutex::new(Vec::new()),
+            pipelines: std::sync::Mutex::new(Vec::new()),
             eval_layout,
             boundary_layout,
             weights,
@@ -254,12 +176,12 @@ impl GridEvaluator {
             boundary_dispatches: Default::default(),
             pipeline_seconds: 0.0,
         };
-        // The field-only pipeline is what most callers need first; the time includes it.
-        evaluator.eval_pipeline(EvalVariant {
+        // The field-only pipeline is what most callers need first (its module is validated
+        // with it); the time includes it.
+        evaluator.pipeline(Variant::Network {
             field: true,
             classes: false,
             row_aligned: false,
-            fused: false,
         })?;
         Ok(GridEvaluator {
             pipeline_seconds: started.elapsed().as_secs_f64(),
@@ -278,7 +200,7 @@ impl GridEvaluator {
     /// (benchmarks, a loop re-evaluating a training model).
     pub fn prepare_fused(&self, grid: &GridSpec, request: &EvalRequest) -> Result<bool, GpuError> {
         match self.fused_variant(grid, request) {
-            Some(variant) => self.eval_pipeline(variant).map(|_| true),
+            Some(variant) => self.pipeline(variant).map(|p| p.is_some()),
             None => Ok(false),
         }
     }

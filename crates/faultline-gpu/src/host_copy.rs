@@ -81,11 +81,10 @@ fn widen_rows(dst: &mut [u32], src: &[u8], width: usize, group_rows: usize) {
     }
 }
 
-/// One flag byte (bits 0-4 class, 5 decision, 6 junction, 7 crossing) as u32 flags.
+/// One flag byte as a u32 flags word ([`faultline_model::arrays::widen_flag_byte`]).
 #[inline]
 fn widen_flag(byte: u8) -> u32 {
-    let b = u32::from(byte);
-    (b & 0x1f) | (b & 0xe0) << 11
+    faultline_model::arrays::widen_flag_byte(byte)
 }
 
 #[cfg(target_arch = "x86_64")]

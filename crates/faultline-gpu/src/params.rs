@@ -3,7 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 /// Per-tile parameters of the grid kernel.
-/// Keep in sync with `GridParams` in shaders/grid_eval.wgsl.
+/// Keep in sync with `GridParams` in shaders/grid_eval.wgsl (tests/layouts.rs compares them).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 pub struct GridParams {
@@ -19,10 +19,6 @@ pub struct GridParams {
     pub tile_cols: u32,
     /// Rows in the tile.
     pub tile_rows: u32,
-    /// 0 skips the field stores.
-    pub write_field: u32,
-    /// 0 skips the classes and signs stores.
-    pub write_classes: u32,
     /// Columns of the whole grid (the fused kernel's right neighbours).
     pub grid_cols: u32,
     /// Rows of the whole grid (the fused kernel's upper neighbours).
@@ -30,7 +26,7 @@ pub struct GridParams {
 }
 
 /// Per-band parameters of the boundary pass.
-/// Keep in sync with `BoundaryParams` in shaders/boundary.wgsl.
+/// Keep in sync with `BoundaryParams` in shaders/boundary.wgsl (tests/layouts.rs compares them).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 pub struct BoundaryParams {
@@ -40,9 +36,4 @@ pub struct BoundaryParams {
     pub rows: u32,
     /// Rows present in the classes and signs buffers (rows, or rows + 1).
     pub rows_available: u32,
-    /// 0 skips the pairs stores.
-    pub write_pairs: u32,
 }
-
-const _: () = assert!(std::mem::size_of::<GridParams>() == 48);
-const _: () = assert!(std::mem::size_of::<BoundaryParams>() == 16);

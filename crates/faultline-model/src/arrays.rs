@@ -40,6 +40,33 @@ pub const JUNCTION: u32 = 0x2_0000;
 /// Flags bit: some pair of outputs changes order towards the right or upper neighbour.
 pub const CROSSING: u32 = 0x4_0000;
 
+/// The flags word in one byte, as the fused GPU kernel stores it for nets of at most 32
+/// outputs: bits holding the class.
+pub const BYTE_CLASS_MASK: u32 = 0x1f;
+/// Flag byte bit: [`DECISION`].
+pub const BYTE_DECISION: u32 = 0x20;
+/// Flag byte bit: [`JUNCTION`].
+pub const BYTE_JUNCTION: u32 = 0x40;
+/// Flag byte bit: [`CROSSING`].
+pub const BYTE_CROSSING: u32 = 0x80;
+
+/// A flag byte widened to the flags word (the host side of the byte encoding; the GPU
+/// side is `flag_byte` in shaders/boundary_rule.wgsl).
+#[inline]
+pub fn widen_flag_byte(byte: u8) -> u32 {
+    let b = u32::from(byte);
+    (b & BYTE_CLASS_MASK) | (b & (BYTE_DECISION | BYTE_JUNCTION | BYTE_CROSSING)) << BYTE_SHIFT
+}
+
+/// How far the byte's boundary bits sit below the word's (one shift widens all three).
+const BYTE_SHIFT: u32 = 11;
+const _: () = assert!(
+    BYTE_DECISION << BYTE_SHIFT == DECISION
+        && BYTE_JUNCTION << BYTE_SHIFT == JUNCTION
+        && BYTE_CROSSING << BYTE_SHIFT == CROSSING
+        && BYTE_CLASS_MASK & (BYTE_DECISION | BYTE_JUNCTION | BYTE_CROSSING) == 0
+);
+
 /// An evaluated grid: `values[(r * W + c) * C + k]` is output k at row r, column c.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {

@@ -111,7 +111,7 @@ impl Default for ViewOptions {
     }
 }
 
-/// Keep in sync with `Uniforms` in shaders/landscape.wgsl.
+/// Keep in sync with `Uniforms` in shaders/landscape.wgsl (a test compares them).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub(crate) struct Uniforms {
@@ -122,8 +122,6 @@ pub(crate) struct Uniforms {
     shape: [f32; 4],
     view: [u32; 4],
 }
-
-const _: () = assert!(std::mem::size_of::<Uniforms>() == 144);
 
 /// Pipelines and targets for drawing landscapes into textures of one format.
 pub struct LandscapeRenderer {
@@ -421,5 +419,42 @@ fn record(
             pass.set_pipeline(&pipelines.opaque);
             pass.draw(vertices, 0..1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{offset_of, size_of};
+
+    use super::{LANDSCAPE_WGSL, Uniforms};
+
+    /// `Uniforms` matches shaders/landscape.wgsl field by field: names and offsets from
+    /// naga's reflection against `offset_of!`, and the size.
+    #[test]
+    fn uniforms_match_the_wgsl_struct() {
+        let module = naga::front::wgsl::parse_str(LANDSCAPE_WGSL).expect("valid WGSL");
+        let (_, ty) = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some("Uniforms"))
+            .expect("a Uniforms struct");
+        let naga::TypeInner::Struct { members, span } = &ty.inner else {
+            panic!("Uniforms is not a struct");
+        };
+        let wgsl: Vec<(String, usize)> = members
+            .iter()
+            .map(|m| (m.name.clone().unwrap_or_default(), m.offset as usize))
+            .collect();
+        let rust = [
+            ("view_proj", offset_of!(Uniforms, view_proj)),
+            ("eye", offset_of!(Uniforms, eye)),
+            ("light", offset_of!(Uniforms, light)),
+            ("grid", offset_of!(Uniforms, grid)),
+            ("shape", offset_of!(Uniforms, shape)),
+            ("view", offset_of!(Uniforms, view)),
+        ]
+        .map(|(n, o)| (n.to_string(), o));
+        assert_eq!(wgsl, rust);
+        assert_eq!(*span as usize, size_of::<Uniforms>());
     }
 }

@@ -21,13 +21,25 @@ pub const GRID_MAIN_PACKED_WGSL: &str = include_str!("../../../shaders/grid_main
 /// per cell in one pass (rows a multiple of 8 wide; see [`FLAG_ROWS`]).
 pub const GRID_FLAGS_PACKED_WGSL: &str = include_str!("../../../shaders/grid_flags_packed.wgsl");
 /// Rows per invocation of `main_flags`; its flag bytes are tiled in groups of this many
-/// rows (8 bytes per row and block of 8 columns). Keep in sync with the WGSL.
+/// rows (8 bytes per row and block of 8 columns). The WGSL gets it from the prelude.
 pub const FLAG_ROWS: usize = 16;
-/// The boundary pass: decision boundary, junctions and pairwise crossings.
+/// The boundary pass's entry point: decision boundary, junctions and pairwise crossings
+/// (without the prelude and the rule: see [`boundary_source`]).
 pub const BOUNDARY_WGSL: &str = include_str!("../../../shaders/boundary.wgsl");
 /// The boundary pass for packed kernels' codes: 8 cells per invocation, 32-byte loads and
-/// stores (rows a multiple of 8 wide, at most 2 sign words; needs `SHADER_INT64`).
+/// stores (rows a multiple of 8 wide, at most 2 sign words; needs `SHADER_INT64`); without
+/// the prelude and the rule (see [`boundary_packed_source`]).
 pub const BOUNDARY_PACKED_WGSL: &str = include_str!("../../../shaders/boundary_packed.wgsl");
+
+/// The per-cell boundary pass module, whole: prelude, rule, entry point.
+pub fn boundary_source() -> String {
+    crate::prelude::with_rule(BOUNDARY_WGSL, "boundary.wgsl")
+}
+
+/// The packed boundary pass module, whole: prelude, rule, entry point.
+pub fn boundary_packed_source() -> String {
+    crate::prelude::with_rule(BOUNDARY_PACKED_WGSL, "boundary_packed.wgsl")
+}
 
 /// The most outputs a kernel handles: the pair signs are unrolled, C (C - 1) / 2 of them.
 pub const MAX_CHANNELS: usize = 64;
@@ -172,6 +184,7 @@ pub fn grid_kernel(mlp: &Mlp, options: KernelOptions) -> Result<GridKernel, Shad
     ] {
         let _ = write!(source, "{c}");
     }
+    source.push_str(&crate::prelude::prelude());
     let _ = writeln!(source, "\n// ---- shaders/grid_eval.wgsl ----");
     source.push_str(GRID_EVAL_TEMPLATE);
     let (main, main_name) = if packed {
@@ -182,6 +195,8 @@ pub fn grid_kernel(mlp: &Mlp, options: KernelOptions) -> Result<GridKernel, Shad
     let _ = writeln!(source, "\n// ---- shaders/{main_name} ----");
     source.push_str(main);
     if packed {
+        let _ = writeln!(source, "\n// ---- shaders/boundary_rule.wgsl ----");
+        source.push_str(crate::prelude::BOUNDARY_RULE_WGSL);
         let _ = writeln!(source, "\n// ---- shaders/grid_flags_packed.wgsl ----");
         source.push_str(GRID_FLAGS_PACKED_WGSL);
     }
@@ -255,7 +270,7 @@ pub fn export_source(mlp: &Mlp, kernel: &GridKernel) -> String {
     );
     let _ = writeln!(
         h,
-        "//       col_offset, row_offset, tile_cols, tile_rows, write_field, write_classes, grid_cols, grid_rows: u32 }}"
+        "//       col_offset, row_offset, tile_cols, tile_rows, grid_cols, grid_rows: u32 }}"
     );
     let _ = writeln!(
         h,
@@ -288,7 +303,10 @@ pub fn export_source(mlp: &Mlp, kernel: &GridKernel) -> String {
         "// Dispatch (ceil(ceil(tile_cols / {}) / WORKGROUP_SIZE), tile_rows, 1); WORKGROUP_SIZE is an",
         kernel.lanes
     );
-    let _ = writeln!(h, "// override constant (default 64).");
+    let _ = writeln!(
+        h,
+        "// override constant (default 64); so are WRITE_FIELD and WRITE_CLASSES (default true)."
+    );
     let _ = writeln!(h);
     h.push_str(&kernel.source);
     h

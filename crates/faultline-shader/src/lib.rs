@@ -9,13 +9,17 @@
 
 pub mod kernel;
 pub mod network;
+pub mod prelude;
+pub mod variant;
 pub mod wgsl;
 
 pub use kernel::{
     BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, PACKED_CELLS,
-    Stores, export_source, grid_kernel,
+    Stores, boundary_packed_source, boundary_source, export_source, grid_kernel,
 };
 pub use network::{Form, ROW_RATIO_LIMIT, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
+pub use prelude::{BOUNDARY_RULE_WGSL, prelude};
+pub use variant::{Module, Specialisation, Variant};
 
 /// What can stop a kernel from being generated.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,8 @@
 use faultline_model::{Activation, Mlp};
 use faultline_shader::wgsl::Expr;
 use faultline_shader::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, Form, KernelOptions, Stores, export_source, grid_kernel,
+    Form, KernelOptions, Stores, boundary_packed_source, boundary_source, export_source,
+    grid_kernel,
 };
 
 /// A deterministic pseudo-random net with the given widths and activations.
@@ -24,19 +25,90 @@ fn validate(source: &str, what: &str) {
 }
 
 #[test]
-fn hand_written_shaders_validate() {
-    validate(BOUNDARY_WGSL, "shaders/boundary.wgsl");
-    validate(BOUNDARY_PACKED_WGSL, "shaders/boundary_packed.wgsl");
+fn boundary_modules_validate() {
+    validate(
+        &boundary_source(),
+        "boundary pass (prelude, rule, boundary.wgsl)",
+    );
+    validate(
+        &boundary_packed_source(),
+        "packed boundary pass (prelude, rule, boundary_packed.wgsl)",
+    );
 }
 
+/// `main_flags` is written for 16 rows per invocation (four calls of `four_rows`), and
+/// takes FLAG_ROWS from the prelude, which the host's constant generates.
 #[test]
 fn the_fused_entry_points_row_count_matches_the_host() {
+    assert_eq!(
+        faultline_shader::FLAG_ROWS,
+        16,
+        "main_flags unrolls 16 rows"
+    );
     let wgsl = format!("const FLAG_ROWS: u32 = {}u;", faultline_shader::FLAG_ROWS);
     assert!(
-        faultline_shader::kernel::GRID_FLAGS_PACKED_WGSL.contains(&wgsl),
-        "shaders/grid_flags_packed.wgsl must declare `{wgsl}`"
+        faultline_shader::prelude().contains(&wgsl),
+        "{}",
+        faultline_shader::prelude()
     );
-    assert!(faultline_shader::FLAG_ROWS.is_multiple_of(4));
+    assert!(!faultline_shader::kernel::GRID_FLAGS_PACKED_WGSL.contains("const FLAG_ROWS"));
+}
+
+/// The boundary rule and the flag bits are written once: the rule in
+/// shaders/boundary_rule.wgsl (every marking module calls it), the bits in the prelude
+/// generated from faultline-model; no hand-written shader defines them again.
+#[test]
+fn the_boundary_rule_and_flag_bits_are_written_once() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shaders");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for bit in [
+            "CLASS_MASK",
+            "DECISION",
+            "JUNCTION",
+            "CROSSING",
+            "FLAG_ROWS",
+        ] {
+            assert!(
+                !text.contains(&format!("const {bit}")),
+                "{name} defines {bit}; it belongs to the generated prelude"
+            );
+        }
+        // The junction count of the 2 x 2 block is the rule's tell-tale.
+        let counts_distinct = text.contains("distinct >= 3u");
+        assert_eq!(
+            counts_distinct,
+            name == "boundary_rule.wgsl",
+            "{name}: the boundary rule lives in boundary_rule.wgsl only"
+        );
+    }
+    let m = net(&[2, 4, 3], Activation::Sigmoid, Activation::Sigmoid, 1);
+    let packed = grid_kernel(
+        &m,
+        KernelOptions {
+            stores: Stores::Packed,
+            ..KernelOptions::default()
+        },
+    )
+    .unwrap();
+    for (what, source) in [
+        ("boundary pass", boundary_source()),
+        ("packed boundary pass", boundary_packed_source()),
+        ("fused kernel", packed.source),
+    ] {
+        assert!(source.contains("boundary_flags"), "{what} calls the rule");
+        assert_eq!(
+            source.matches("fn boundary_flags(").count(),
+            1,
+            "{what}: one definition of the rule"
+        );
+        assert!(
+            source.contains(&faultline_shader::prelude()),
+            "{what} has the prelude"
+        );
+    }
 }
 
 #[test]

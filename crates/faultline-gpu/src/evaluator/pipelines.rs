@@ -1,7 +1,9 @@
 //! Pipelines: bind group layouts, the network kernel's specialised pipelines (built on
 //! first use, cached) and the boundary passes'.
 
-use super::{EvalVariant, FUSED_WORKGROUP_SIZE, GridEvaluator, WORKGROUP_SIZE};
+use faultline_shader::{Module, Variant, boundary_packed_source, boundary_source};
+
+use super::{FUSED_WORKGROUP_SIZE, GridEvaluator, WORKGROUP_SIZE};
 use crate::GpuError;
 
 pub(super) fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
@@ -31,103 +33,85 @@ pub(super) fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
 }
 
 impl GridEvaluator {
-    /// The network pipeline for `variant`, built on first use (kernels that are not
-    /// packed have one pipeline for everything).
-    pub(super) fn eval_pipeline(
+    /// The pipeline for `variant`, built on first use (with its module); `None` where the
+    /// kernel has no such variant (the fused entry point and the packed boundary pass of
+    /// lane-store kernels). Equal variants share one pipeline ([`GridKernel::normalise`]).
+    ///
+    /// [`GridKernel::normalise`]: faultline_shader::GridKernel::normalise
+    pub(super) fn pipeline(
         &self,
-        variant: EvalVariant,
-    ) -> Result<wgpu::ComputePipeline, GpuError> {
-        let key = if self.kernel.packed {
-            variant
-        } else {
-            EvalVariant {
-                field: true,
-                classes: true,
-                row_aligned: false,
-                fused: false,
-            }
+        variant: Variant,
+    ) -> Result<Option<wgpu::ComputePipeline>, GpuError> {
+        let Some(variant) = self.kernel.normalise(variant) else {
+            return Ok(None);
         };
-        let mut built = self.eval_pipelines.lock().expect("pipeline cache");
-        if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
-            return Ok(p.clone());
+        let mut built = self.pipelines.lock().expect("pipeline cache");
+        if let Some((_, p)) = built.iter().find(|(k, _)| *k == variant) {
+            return Ok(Some(p.clone()));
         }
-        let wg = if key.fused {
-            FUSED_WORKGROUP_SIZE
-        } else {
-            WORKGROUP_SIZE
+        let workgroup = match variant {
+            Variant::FusedFlags { .. } => FUSED_WORKGROUP_SIZE,
+            _ => WORKGROUP_SIZE,
         };
-        let mut constants = vec![("WORKGROUP_SIZE", f64::from(wg))];
-        if self.kernel.packed {
-            constants.push(("WRITE_FIELD", f64::from(u8::from(key.field))));
-            constants.push(("WRITE_CLASSES", f64::from(u8::from(key.classes))));
-            constants.push(("ROW_ALIGNED", f64::from(u8::from(key.row_aligned))));
-        }
-        let pipeline = self.specialised_pipeline(
-            "grid eval",
-            &self.eval_module,
-            if key.fused { "main_flags" } else { "main" },
-            &self.eval_pipeline_layout,
-            &constants,
-        )?;
-        built.push((key, pipeline.clone()));
-        Ok(pipeline)
-    }
-
-    /// A compute pipeline of `module`'s `entry_point` with override `constants`.
-    pub(super) fn specialised_pipeline(
-        &self,
-        label: &str,
-        module: &wgpu::ShaderModule,
-        entry_point: &str,
-        layout: &wgpu::PipelineLayout,
-        constants: &[(&str, f64)],
-    ) -> Result<wgpu::ComputePipeline, GpuError> {
+        let spec = self.kernel.specialise(variant, workgroup);
+        let (module, layout) = self.module(spec.module)?;
         let device = &self.ctx.device;
+        let label = format!("{variant:?}");
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(label),
-            layout: Some(layout),
-            module,
-            entry_point: Some(entry_point),
+            label: Some(&label),
+            layout: Some(&layout),
+            module: &module,
+            entry_point: Some(spec.entry_point),
             compilation_options: wgpu::PipelineCompilationOptions {
-                constants,
+                constants: &spec.constants,
                 ..Default::default()
             },
             cache: None,
         });
-        match pollster::block_on(scope.pop()) {
-            Some(e) => Err(GpuError::Wgpu(format!(
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Wgpu(format!(
                 "building the {label} pipeline: {e}"
-            ))),
-            None => Ok(pipeline),
+            )));
         }
+        built.push((variant, pipeline.clone()));
+        Ok(Some(pipeline))
     }
 
-    /// The packed boundary pass writing pairs or not, built on first use; `None` where
-    /// the kernel is not packed or has more than two sign words.
-    pub(super) fn boundary_packed_pipeline(
+    /// The shader module of the family and its pipeline layout, built on first use.
+    fn module(
         &self,
-        pairs: bool,
-    ) -> Result<Option<wgpu::ComputePipeline>, GpuError> {
-        let Some((module, layout)) = &self.boundary_packed else {
-            return Ok(None);
-        };
-        let mut built = self
-            .boundary_packed_pipelines
-            .lock()
-            .expect("pipeline cache");
-        if let Some((_, p)) = built.iter().find(|(k, _)| *k == pairs) {
-            return Ok(Some(p.clone()));
+        which: Module,
+    ) -> Result<(wgpu::ShaderModule, wgpu::PipelineLayout), GpuError> {
+        let mut built = self.modules.lock().expect("module cache");
+        if let Some((_, m, l)) = built.iter().find(|(k, _, _)| *k == which) {
+            return Ok((m.clone(), l.clone()));
         }
-        let constants = [
-            ("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE)),
-            ("SIGN_WORDS", self.kernel.sign_words as f64),
-            ("WRITE_PAIRS", f64::from(u8::from(pairs))),
-        ];
-        let pipeline =
-            self.specialised_pipeline("boundary packed", module, "main", layout, &constants)?;
-        built.push((pairs, pipeline.clone()));
-        Ok(Some(pipeline))
+        let (source, layout, label) = match which {
+            Module::Network => (self.kernel.source.clone(), &self.eval_layout, "grid eval"),
+            Module::Boundary => (boundary_source(), &self.boundary_layout, "boundary"),
+            Module::BoundaryPacked => (
+                boundary_packed_source(),
+                &self.boundary_layout,
+                "boundary packed",
+            ),
+        };
+        let device = &self.ctx.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(label),
+            bind_group_layouts: &[Some(layout)],
+            immediate_size: 0,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(GpuError::Wgpu(format!("building the {label} module: {e}")));
+        }
+        built.push((which, module.clone(), layout.clone()));
+        Ok((module, layout))
     }
 }
 

@@ -2,11 +2,10 @@
 //! variant a request takes. No device work happens here.
 
 use faultline_model::GridSpec;
-use faultline_shader::{FLAG_ROWS, PACKED_CELLS, ROW_RATIO_LIMIT};
+use faultline_shader::{FLAG_ROWS, PACKED_CELLS, ROW_RATIO_LIMIT, Variant};
 
 use super::{
-    BAND_BUDGET_BYTES, EvalRequest, EvalVariant, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator,
-    WORKGROUP_SIZE,
+    BAND_BUDGET_BYTES, EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, WORKGROUP_SIZE,
 };
 use crate::GpuError;
 
@@ -28,11 +27,7 @@ impl GridEvaluator {
     /// packed kernels of small networks ([`FUSED_MULTIPLY_ADD_LIMIT`]), flags without
     /// pairs, rows a multiple of 8 wide, classes that fit the byte's 5 bits and at most 2
     /// sign words.
-    pub(super) fn fused_variant(
-        &self,
-        grid: &GridSpec,
-        request: &EvalRequest,
-    ) -> Option<EvalVariant> {
+    pub(super) fn fused_variant(&self, grid: &GridSpec, request: &EvalRequest) -> Option<Variant> {
         let fits = self.kernel.packed
             && self.multiply_adds <= FUSED_MULTIPLY_ADD_LIMIT
             && request.flags
@@ -40,11 +35,9 @@ impl GridEvaluator {
             && grid.width.is_multiple_of(PACKED_CELLS)
             && self.kernel.channels <= 32
             && self.kernel.sign_words <= 2;
-        fits.then(|| EvalVariant {
+        fits.then(|| Variant::FusedFlags {
             field: request.field,
-            classes: false,
             row_aligned: self.row_aligned(grid),
-            fused: true,
         })
     }
 
@@ -52,7 +45,7 @@ impl GridEvaluator {
     /// is built ([`Self::prepare_fused`]).
     pub(super) fn fuses(&self, grid: &GridSpec, request: &EvalRequest) -> bool {
         self.fused_variant(grid, request).is_some_and(|v| {
-            let built = self.eval_pipelines.lock().expect("pipeline cache");
+            let built = self.pipelines.lock().expect("pipeline cache");
             built.iter().any(|(k, _)| *k == v)
         })
     }

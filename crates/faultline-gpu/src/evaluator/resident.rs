@@ -4,7 +4,9 @@ use faultline_model::GridSpec;
 use wgpu::util::DeviceExt;
 
 use super::pipelines::bind_buffers;
-use super::{EvalVariant, GridEvaluator};
+use faultline_shader::Variant;
+
+use super::GridEvaluator;
 use crate::GpuError;
 use crate::params::GridParams;
 
@@ -59,8 +61,6 @@ impl GridEvaluator {
                 row_offset: 0,
                 tile_cols: width as u32,
                 tile_rows: height as u32,
-                write_field: 1,
-                write_classes: 0,
                 grid_cols: width as u32,
                 grid_rows: height as u32,
             }),
@@ -76,12 +76,13 @@ impl GridEvaluator {
             &self.eval_layout,
             [&params, &field, &classes, &signs, &self.weights],
         );
-        let pipeline = self.eval_pipeline(EvalVariant {
-            field: true,
-            classes: false,
-            row_aligned: self.row_aligned(grid),
-            fused: false,
-        })?;
+        let pipeline = self
+            .pipeline(Variant::Network {
+                field: true,
+                classes: false,
+                row_aligned: self.row_aligned(grid),
+            })?
+            .expect("every kernel has a field pipeline");
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("resident field"),
         });

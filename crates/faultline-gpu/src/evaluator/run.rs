@@ -3,12 +3,10 @@
 use std::time::Instant;
 
 use faultline_model::GridSpec;
-use faultline_shader::{FLAG_ROWS, PACKED_CELLS};
+use faultline_shader::{FLAG_ROWS, PACKED_CELLS, Variant};
 
 use super::bands::BandBuffers;
-use super::{
-    EvalRequest, EvalVariant, FUSED_WORKGROUP_SIZE, GridEvaluator, Timing, WORKGROUP_SIZE,
-};
+use super::{EvalRequest, FUSED_WORKGROUP_SIZE, GridEvaluator, Timing, WORKGROUP_SIZE};
 use crate::params::{BoundaryParams, GridParams};
 use crate::{GpuError, GridOutput};
 
@@ -55,23 +53,35 @@ impl GridEvaluator {
             ));
         }
         let buffers = &cache.as_ref().expect("just filled").1;
-        let eval_pipeline = self.eval_pipeline(EvalVariant {
-            field: request.field,
-            classes: boundary_pass,
-            row_aligned: self.row_aligned(grid),
-            fused,
-        })?;
+        let row_aligned = self.row_aligned(grid);
+        let eval_variant = match fused {
+            true => Variant::FusedFlags {
+                field: request.field,
+                row_aligned,
+            },
+            false => Variant::Network {
+                field: request.field,
+                classes: boundary_pass,
+                row_aligned,
+            },
+        };
+        let eval_pipeline = self
+            .pipeline(eval_variant)?
+            .expect("the network variants exist where `fuses` said so");
         // Rows a multiple of 8 wide keep the packed pass's 8-cell blocks within a row.
+        let pairs = request.pairs;
         let packed_boundary = match boundary_pass && width % PACKED_CELLS == 0 {
-            true => self.boundary_packed_pipeline(request.pairs)?,
+            true => self.pipeline(Variant::BoundaryPacked { pairs })?,
             false => None,
         };
-        let (boundary_pipeline, boundary_groups_x) = match packed_boundary {
-            Some(p) => (p, (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize)),
-            None => (
-                self.boundary_pipeline.clone(),
+        let boundary = match (boundary_pass, packed_boundary) {
+            (false, _) => None,
+            (true, Some(p)) => Some((p, (width / PACKED_CELLS).div_ceil(WORKGROUP_SIZE as usize))),
+            (true, None) => Some((
+                self.pipeline(Variant::Boundary { pairs })?
+                    .expect("every kernel has the per-cell boundary pass"),
                 width.div_ceil(WORKGROUP_SIZE as usize),
-            ),
+            )),
         };
         let mut scratch = GridOutput::default();
         let out = host.unwrap_or(&mut scratch);
@@ -102,8 +112,6 @@ impl GridEvaluator {
                     row_offset: r0 as u32,
                     tile_cols: width as u32,
                     tile_rows: dispatched as u32,
-                    write_field: u32::from(request.field),
-                    write_classes: u32::from(boundary_pass),
                     grid_cols: width as u32,
                     grid_rows: height as u32,
                 }),
@@ -115,7 +123,6 @@ impl GridEvaluator {
                     cols: width as u32,
                     rows: rows as u32,
                     rows_available: rows_eval as u32,
-                    write_pairs: u32::from(request.pairs),
                 }),
             );
             let mut encoder =
@@ -140,12 +147,12 @@ impl GridEvaluator {
                     self.eval_dispatch(width, dispatched)
                 };
                 pass.dispatch_workgroups(groups_x, groups_y, 1);
-                if boundary_pass {
+                if let Some((boundary_pipeline, groups_x)) = &boundary {
                     self.boundary_dispatches
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    pass.set_pipeline(&boundary_pipeline);
+                    pass.set_pipeline(boundary_pipeline);
                     pass.set_bind_group(0, &set.boundary_group, &[]);
-                    pass.dispatch_workgroups(boundary_groups_x as u32, rows as u32, 1);
+                    pass.dispatch_workgroups(*groups_x as u32, rows as u32, 1);
                 }
             }
             for (source, read, bytes) in set.copies(buffers, rows) {

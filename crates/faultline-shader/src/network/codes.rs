@@ -85,10 +85,7 @@ pub(super) fn stores(channels: usize, lanes: u32, z: &dyn Fn(usize) -> Expr) -> 
                 )
             })
             .collect();
-        lane_body.push(Stmt::If(
-            Expr::name("params.write_field").bin(BinOp::Gt, Expr::U32(0)),
-            field,
-        ));
+        lane_body.push(Stmt::If(Expr::name("WRITE_FIELD"), field));
         let mut boundary_inputs = vec![Stmt::Assign(
             Expr::name("classes").index(i()),
             lane_of(Expr::name("winner"), lanes, l),
@@ -99,10 +96,7 @@ pub(super) fn stores(channels: usize, lanes: u32, z: &dyn Fn(usize) -> Expr) -> 
                 lane_of(Expr::name(format!("s{w}")), lanes, l),
             ));
         }
-        lane_body.push(Stmt::If(
-            Expr::name("params.write_classes").bin(BinOp::Gt, Expr::U32(0)),
-            boundary_inputs,
-        ));
+        lane_body.push(Stmt::If(Expr::name("WRITE_CLASSES"), boundary_inputs));
         if l == 0 {
             body.extend(lane_body);
         } else {
