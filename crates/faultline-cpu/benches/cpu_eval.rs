@@ -1,5 +1,8 @@
 //! Criterion benchmarks of the native CPU evaluator (points per second).
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faultline_cpu::CpuEvaluator;
 use faultline_model::random::random_mlp;

@@ -3,6 +3,9 @@
 //! and evaluation with the field and with field and flags read back to the host.
 //! Skipped with a note when there is no adapter.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faultline_gpu::{EvalRequest, GpuContext, GridEvaluator};
 use faultline_model::random::random_mlp;

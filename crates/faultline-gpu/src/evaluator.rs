@@ -217,6 +217,13 @@ impl GridEvaluator {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// How many pipelines this evaluator has built so far (each is built once, on first
+    /// use, and kept: re-evaluating at another size builds none unless it needs another
+    /// variant).
+    pub fn pipelines_built(&self) -> usize {
+        self.pipelines.lock().expect("pipeline cache").len()
+    }
+
     /// The device it runs on.
     pub fn context(&self) -> &GpuContext {
         &self.ctx

@@ -1,7 +1,6 @@
 //! The 2-D boundary map: one pixel per grid sample, y upward.
 
-use faultline_gpu::output::CLASS_MASK;
-use faultline_gpu::{CROSSING, DECISION, JUNCTION};
+use faultline_model::arrays::{CLASS_MASK, CROSSING, DECISION, JUNCTION};
 
 use crate::palette::class_colour;
 

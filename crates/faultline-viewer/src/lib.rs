@@ -5,8 +5,8 @@
 //! speed, dragging with the left button looks around (or orbits, in orbit mode), O toggles
 //! orbit/fly, R resets the view, M cycles the mode (all surfaces, envelope, each class),
 //! 1-9 toggle class visibility, B/C/J toggle the decision boundary / crossings /
-//! junctions, G the floor, +/- the height scale, [ and ] halve or double the grid
-//! resolution (re-evaluated on the GPU), F12 or P saves a screenshot, Tab shows or hides
+//! junctions, G the floor, +/- the height scale, `[` and `]` halve or double the grid
+//! resolution (re-evaluated by the engine it opened with), F12 or P saves a screenshot, Tab shows or hides
 //! the overlay panel (egui: model summary, class visibility, mode, height, boundary
 //! toggles, grid resolution, camera, screenshot), Esc quits.
 //!
