@@ -96,7 +96,15 @@ pub(super) fn stores(channels: usize, lanes: u32, z: &dyn Fn(usize) -> Expr) -> 
                 lane_of(Expr::name(format!("s{w}")), lanes, l),
             ));
         }
-        lane_body.push(Stmt::If(Expr::name("WRITE_CLASSES"), boundary_inputs));
+        // `|| params.tile_rows == 0u` keeps the condition from folding to a constant: with
+        // WRITE_CLASSES false and the class and sign code dead, llvmpipe's build of the
+        // lane kernel ran 2.3x slower (a 2-64-64-10 net at 2048^2: 3.1 M points/s against
+        // 7.2 M; BENCHMARKS.md). Nothing is dispatched for an empty tile, so the meaning is
+        // WRITE_CLASSES's.
+        lane_body.push(Stmt::If(
+            Expr::name("(WRITE_CLASSES || params.tile_rows == 0u)"),
+            boundary_inputs,
+        ));
         if l == 0 {
             body.extend(lane_body);
         } else {
