@@ -29,6 +29,18 @@ fn contexts() -> Vec<GpuContext> {
     out
 }
 
+/// Whether `ctx` can run packed kernels (64-bit integers in shaders); says so when not.
+fn runs_packed(ctx: &GpuContext) -> bool {
+    let yes = ctx.has_int64();
+    if !yes {
+        eprintln!(
+            "no 64-bit integers on {}: packed kernels not run",
+            ctx.describe()
+        );
+    }
+    yes
+}
+
 /// A deterministic pseudo-random net (weights scaled by `sqrt(in)`).
 fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64, scale: f32) -> Mlp {
     faultline_model::random::random_mlp(widths, hidden, output, seed, scale)
@@ -153,11 +165,7 @@ fn random_nets_of_every_activation_match_the_reference() {
                 (4, Form::Unrolled, Stores::Packed),
                 (4, Form::Looped, Stores::Packed),
             ] {
-                if stores == Stores::Packed && !ctx.has_int64() {
-                    eprintln!(
-                        "no 64-bit integers on {}: packed kernels not run",
-                        ctx.describe()
-                    );
+                if stores == Stores::Packed && !runs_packed(&ctx) {
                     continue;
                 }
                 let what = format!(
@@ -221,11 +229,7 @@ fn tiled_runs_equal_untiled_bit_for_bit() {
 #[test]
 fn row_shared_first_layer_matches_the_reference() {
     for ctx in contexts() {
-        if !ctx.has_int64() {
-            eprintln!(
-                "no 64-bit integers on {}: packed kernels not run",
-                ctx.describe()
-            );
+        if !runs_packed(&ctx) {
             continue;
         }
         let options = KernelOptions {
@@ -414,11 +418,7 @@ fn pair_crossings_follow_the_papers_closed_form() {
 #[test]
 fn fused_kernel_equals_the_two_pass_path() {
     for ctx in contexts() {
-        if !ctx.has_int64() {
-            eprintln!(
-                "no 64-bit integers on {}: packed kernels not run",
-                ctx.describe()
-            );
+        if !runs_packed(&ctx) {
             continue;
         }
         let options = KernelOptions {
