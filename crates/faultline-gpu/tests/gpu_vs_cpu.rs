@@ -3,151 +3,12 @@
 //! With FAULTLINE_REQUIRE_GPU=1 (CI) a missing adapter fails these tests; without it they
 //! print a note and pass, so a machine without Vulkan can still run the rest.
 
-use faultline_gpu::{
-    CROSSING, EvalRequest, GpuContext, GpuPath, GridEvaluator, GridOutput, gpu_required,
-};
-use faultline_model::arrays::{Field, junctions};
-use faultline_model::{Activation, Domain, GridSpec, Mlp, pair_index};
+mod common;
+
+use common::*;
+use faultline_gpu::{CROSSING, EvalRequest, GridEvaluator};
+use faultline_model::{Activation, GridSpec};
 use faultline_shader::{Form, KernelOptions, Stores};
-
-/// The adapter on its own path and on the hardware path (what a discrete GPU runs:
-/// lane stores, readback copies), so both are tested on any adapter; empty without one.
-fn contexts() -> Vec<GpuContext> {
-    let mut out = Vec::new();
-    for path in [None, Some(GpuPath::Hardware)] {
-        match GpuContext::with_path(path) {
-            Ok(ctx) => {
-                eprintln!("adapter: {}", ctx.describe_with_path());
-                if out.iter().all(|c: &GpuContext| c.path != ctx.path) {
-                    out.push(ctx);
-                }
-            }
-            Err(e) if gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-            Err(e) => eprintln!("skipping GPU test: {e}"),
-        }
-    }
-    out
-}
-
-/// Whether `ctx` can run packed kernels (64-bit integers in shaders); says so when not.
-fn runs_packed(ctx: &GpuContext) -> bool {
-    let yes = ctx.has_int64();
-    if !yes {
-        eprintln!(
-            "no 64-bit integers on {}: packed kernels not run",
-            ctx.describe()
-        );
-    }
-    yes
-}
-
-/// A deterministic pseudo-random net (weights scaled by `sqrt(in)`).
-fn net(widths: &[usize], hidden: Activation, output: Activation, seed: u64, scale: f32) -> Mlp {
-    faultline_model::random::random_mlp(widths, hidden, output, seed, scale)
-}
-
-fn grid(w: usize, h: usize) -> GridSpec {
-    GridSpec::new(Domain::new([-3.0, 2.5], [-2.0, 3.0]).unwrap(), w, h).unwrap()
-}
-
-const ALL: EvalRequest = EvalRequest {
-    field: true,
-    flags: true,
-    pairs: true,
-    max_band_rows: None,
-};
-
-/// The boundary kernel equals its CPU twin applied to the GPU's own field, bit for bit.
-fn assert_twin_exact(out: &GridOutput, what: &str) {
-    let field = Field {
-        width: out.width,
-        height: out.height,
-        channels: out.channels,
-        values: out.field.clone().unwrap(),
-    };
-    let classes = field.classes();
-    assert_eq!(out.classes(), classes, "{what}: classes");
-    assert_eq!(out.decision(), field.decision(), "{what}: decision");
-    assert_eq!(
-        out.junctions(),
-        junctions(&classes, out.width, out.height),
-        "{what}: junctions"
-    );
-    assert_eq!(
-        out.pairs.as_ref().unwrap(),
-        &field.pairs().unwrap(),
-        "{what}: pairs"
-    );
-}
-
-/// GPU vs the f64 reference: field within 1e-4 relative (+1e-5 absolute); the derived
-/// arrays identical except where a pair difference is within 1e-4 of zero.
-fn assert_matches_reference(mlp: &Mlp, g: &GridSpec, out: &GridOutput, what: &str) {
-    let reference = Field::reference(mlp, g).unwrap();
-    let gpu = out.field.as_ref().unwrap();
-    let mut worst = 0.0f64;
-    for (i, (&a, &b)) in gpu.iter().zip(&reference.values).enumerate() {
-        let (a, b) = (f64::from(a), f64::from(b));
-        let err = (a - b).abs();
-        worst = worst.max(err / b.abs().max(1e-1));
-        assert!(
-            err <= 1e-5 + 1e-4 * b.abs(),
-            "{what}: field[{i}] gpu {a} vs cpu {b}"
-        );
-    }
-    let c = reference.channels;
-    let (w, h) = (g.width, g.height);
-    let near_tie = |cell: usize, i: usize, j: usize| {
-        let z = reference.at(cell / w, cell % w);
-        (f64::from(z[i]) - f64::from(z[j])).abs() < 1e-4
-    };
-    // A cell and the neighbours it is compared with.
-    let around = |cell: usize| {
-        let (r, col) = (cell / w, cell % w);
-        let mut v = vec![cell];
-        if col + 1 < w {
-            v.push(cell + 1);
-        }
-        if r + 1 < h {
-            v.push(cell + w);
-        }
-        v
-    };
-    let any_near_tie = |cell: usize| {
-        around(cell)
-            .into_iter()
-            .any(|n| (0..c).any(|i| (i + 1..c).any(|j| near_tie(n, i, j))))
-    };
-    let (ref_classes, ref_pairs, ref_decision) = (
-        reference.classes(),
-        reference.pairs().unwrap(),
-        reference.decision(),
-    );
-    let gpu_pairs = out.pairs.as_ref().unwrap();
-    let mut excused = 0;
-    for cell in 0..w * h {
-        if out.classes()[cell] != ref_classes[cell] || out.decision()[cell] != ref_decision[cell] {
-            assert!(
-                any_near_tie(cell),
-                "{what}: class/decision differ at cell {cell} off a near-tie"
-            );
-            excused += 1;
-        }
-        let diff = gpu_pairs[cell] ^ ref_pairs[cell];
-        for i in 0..c {
-            for j in i + 1..c {
-                if diff >> pair_index(i, j, c) & 1 == 1 {
-                    assert!(
-                        around(cell).into_iter().any(|n| near_tie(n, i, j)),
-                        "{what}: pair ({i},{j}) differs at cell {cell} off a near-tie"
-                    );
-                    excused += 1;
-                }
-            }
-        }
-    }
-    eprintln!("{what}: worst relative field error {worst:.2e}, {excused} near-tie differences");
-}
 
 #[test]
 fn random_nets_of_every_activation_match_the_reference() {
@@ -232,11 +93,7 @@ fn row_shared_first_layer_matches_the_reference() {
         if !runs_packed(&ctx) {
             continue;
         }
-        let options = KernelOptions {
-            lanes: 4,
-            form: Some(Form::Unrolled),
-            stores: Stores::Packed,
-        };
+        let options = PACKED_UNROLLED;
         // dx = 0.087 on 64 columns: |w dx| up to 0.06, 0.5, 18 and 43 (past ROW_RATIO_LIMIT, where
         // the evaluator falls back to the direct form).
         for scale in [1.0, 8.0, 300.0, 700.0] {
@@ -421,11 +278,7 @@ fn fused_kernel_equals_the_two_pass_path() {
         if !runs_packed(&ctx) {
             continue;
         }
-        let options = KernelOptions {
-            lanes: 4,
-            form: Some(Form::Unrolled),
-            stores: Stores::Packed,
-        };
+        let options = PACKED_UNROLLED;
         let fused = EvalRequest {
             field: true,
             flags: true,
@@ -495,94 +348,5 @@ fn fused_kernel_equals_the_two_pass_path() {
             assert_eq!(out.flags, two_pass.flags, "{what}: flags alone");
             assert!(out.field.is_none());
         }
-    }
-}
-
-/// The GPU and the native CPU engine through the engine trait, on the adapter's own path
-/// and the hardware path, against the f64 reference: the paper's 2-3-3 sigmoid net and a
-/// 2-64-64-10 relu net, whole and in bands of 7 rows.
-#[test]
-fn both_engines_match_the_reference_through_the_trait() {
-    use faultline_model::{GridArrays, GridEngine, GridRequest};
-    let everything = GridRequest {
-        field: true,
-        classes: true,
-        pairs: true,
-        decision: true,
-        flags: true,
-        max_band_rows: None,
-    };
-    let as_output = |a: GridArrays| GridOutput {
-        width: a.width,
-        height: a.height,
-        channels: a.channels,
-        field: a.field,
-        flags: a.flags.expect("flags were asked"),
-        pairs: a.pairs,
-    };
-    let nets = [
-        net(&[2, 3, 3], Activation::Sigmoid, Activation::Sigmoid, 3, 4.0),
-        net(
-            &[2, 64, 64, 10],
-            Activation::Relu,
-            Activation::Identity,
-            4,
-            1.0,
-        ),
-    ];
-    let g = grid(67, 41);
-    let cpu_engines: Vec<Box<dyn GridEngine>> = nets
-        .iter()
-        .map(|m| Box::new(faultline_cpu::CpuEvaluator::new(m).unwrap()) as Box<dyn GridEngine>)
-        .collect();
-    let mut engines: Vec<(String, &Mlp, Box<dyn GridEngine>)> = nets
-        .iter()
-        .zip(cpu_engines)
-        .map(|(m, e)| (e.describe(), m, e))
-        .collect();
-    for ctx in contexts() {
-        for m in &nets {
-            let ev = GridEvaluator::new(&ctx, m, KernelOptions::default()).unwrap();
-            engines.push((ev.describe(), m, Box::new(ev)));
-        }
-    }
-    for (name, m, engine) in &engines {
-        for bands in [None, Some(7)] {
-            let request = GridRequest {
-                max_band_rows: bands,
-                ..everything
-            };
-            let arrays = engine.evaluate(&g, &request, &mut |_| {}).unwrap();
-            let (classes, decision) = (arrays.classes.clone(), arrays.decision.clone());
-            let out = as_output(arrays);
-            assert_eq!(classes.as_ref(), Some(&out.classes()), "{name}: classes");
-            assert_eq!(decision.as_ref(), Some(&out.decision()), "{name}: decision");
-            let what = format!("{name} {} bands {bands:?}", m.architecture());
-            assert_twin_exact(&out, &what);
-            assert_matches_reference(m, &g, &out, &what);
-        }
-    }
-}
-
-/// A request for the field alone runs no boundary pass: the GPU evaluator counts its
-/// boundary dispatches, and the field-only evaluation adds none.
-#[test]
-fn the_field_alone_runs_no_boundary_pass() {
-    use faultline_model::{GridEngine, GridRequest};
-    for ctx in contexts() {
-        let m = net(&[2, 8, 4], Activation::Tanh, Activation::Sigmoid, 2, 2.0);
-        let ev = GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap();
-        let g = grid(40, 30);
-        let a = GridEngine::evaluate(&ev, &g, &GridRequest::field(), &mut |_| {}).unwrap();
-        assert!(a.field.is_some() && a.flags.is_none() && a.classes.is_none());
-        assert_eq!(
-            ev.boundary_passes(),
-            0,
-            "{}: field only",
-            ctx.describe_with_path()
-        );
-        let a = GridEngine::evaluate(&ev, &g, &GridRequest::flags(), &mut |_| {}).unwrap();
-        assert!(a.flags.is_some() && a.field.is_none());
-        assert!(ev.boundary_passes() > 0, "the counter counts");
     }
 }

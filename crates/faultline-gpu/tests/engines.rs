@@ -1,0 +1,100 @@
+//! The GPU and native CPU engines through the engine trait (`faultline_model::GridEngine`),
+//! on the adapter's own path and the hardware path.
+//!
+//! With FAULTLINE_REQUIRE_GPU=1 (CI) a missing adapter fails these tests.
+
+mod common;
+
+use common::*;
+use faultline_gpu::{GridEvaluator, GridOutput};
+use faultline_model::{Activation, Mlp};
+use faultline_shader::KernelOptions;
+
+/// The GPU and the native CPU engine through the engine trait, on the adapter's own path
+/// and the hardware path, against the f64 reference: the paper's 2-3-3 sigmoid net and a
+/// 2-64-64-10 relu net, whole and in bands of 7 rows.
+#[test]
+fn both_engines_match_the_reference_through_the_trait() {
+    use faultline_model::{GridArrays, GridEngine, GridRequest};
+    let everything = GridRequest {
+        field: true,
+        classes: true,
+        pairs: true,
+        decision: true,
+        flags: true,
+        max_band_rows: None,
+    };
+    let as_output = |a: GridArrays| GridOutput {
+        width: a.width,
+        height: a.height,
+        channels: a.channels,
+        field: a.field,
+        flags: a.flags.expect("flags were asked"),
+        pairs: a.pairs,
+    };
+    let nets = [
+        net(&[2, 3, 3], Activation::Sigmoid, Activation::Sigmoid, 3, 4.0),
+        net(
+            &[2, 64, 64, 10],
+            Activation::Relu,
+            Activation::Identity,
+            4,
+            1.0,
+        ),
+    ];
+    let g = grid(67, 41);
+    let cpu_engines: Vec<Box<dyn GridEngine>> = nets
+        .iter()
+        .map(|m| Box::new(faultline_cpu::CpuEvaluator::new(m).unwrap()) as Box<dyn GridEngine>)
+        .collect();
+    let mut engines: Vec<(String, &Mlp, Box<dyn GridEngine>)> = nets
+        .iter()
+        .zip(cpu_engines)
+        .map(|(m, e)| (e.describe(), m, e))
+        .collect();
+    for ctx in contexts() {
+        for m in &nets {
+            let ev = GridEvaluator::new(&ctx, m, KernelOptions::default()).unwrap();
+            engines.push((ev.describe(), m, Box::new(ev)));
+        }
+    }
+    for (name, m, engine) in &engines {
+        for bands in [None, Some(7)] {
+            let request = GridRequest {
+                max_band_rows: bands,
+                ..everything
+            };
+            let arrays = engine.evaluate(&g, &request, &mut |_| {}).unwrap();
+            let (classes, decision) = (arrays.classes.clone(), arrays.decision.clone());
+            let out = as_output(arrays);
+            assert_eq!(classes.as_ref(), Some(&out.classes()), "{name}: classes");
+            assert_eq!(decision.as_ref(), Some(&out.decision()), "{name}: decision");
+            let what = format!("{name} {} bands {bands:?}", m.architecture());
+            assert_twin_exact(&out, &what);
+            assert_matches_reference(m, &g, &out, &what);
+        }
+    }
+}
+
+/// A request for the field alone runs no boundary pass: the GPU evaluator counts its
+/// boundary dispatches, and the field-only evaluation adds none.
+#[test]
+fn the_field_alone_runs_no_boundary_pass() {
+    use faultline_model::{GridEngine, GridRequest};
+    for ctx in contexts() {
+        let m = net(&[2, 8, 4], Activation::Tanh, Activation::Sigmoid, 2, 2.0);
+        let ev = GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap();
+        let g = grid(40, 30);
+        let a = GridEngine::evaluate(&ev, &g, &GridRequest::field(), &mut |_| {}).unwrap();
+        assert!(a.field.is_some() && a.flags.is_none() && a.classes.is_none());
+        assert_eq!(
+            ev.boundary_passes(),
+            0,
+            "{}: field only",
+            ctx.describe_with_path()
+        );
+        let a = GridEngine::evaluate(&ev, &g, &GridRequest::flags(), &mut |_| {}).unwrap();
+        assert!(a.flags.is_some() && a.field.is_none());
+        assert!(ev.boundary_passes() > 0, "the counter counts");
+    }
+}
