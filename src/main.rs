@@ -22,10 +22,15 @@ fn main() -> ExitCode {
             ) {
                 e.exit();
             }
-            // One line: clap's first line names the flag and the problem.
+            // One line: clap's first paragraph names the problem and the flags (a missing
+            // argument is named on the lines after the first), without the usage.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first}");
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{}", first.join(" "));
             return ExitCode::from(2);
         }
     };

@@ -280,3 +280,109 @@ fn eval_on_either_gpu_path_matches_the_reference() {
         }
     }
 }
+
+/// `eval --classes` and `map` of models with 12, 100 and 300 outputs on both backends:
+/// classes within near-ties of the f64 reference (uint16 above 256 outputs), the maps of
+/// the two backends nearly identical; `--pairs` and `--crossings` refused in one line.
+#[test]
+fn many_outputs_through_the_cli_on_both_backends() {
+    use faultline_model::arrays::top_two_within;
+    use faultline_model::{Activation, Domain, Field, GridSpec};
+    use ndarray_npy::ReadNpyExt;
+    let gpu = gpu_available();
+    let dir = tempfile::tempdir().unwrap();
+    for outputs in [12usize, 100, 300] {
+        let mut m = faultline_model::random::random_mlp(
+            &[2, 16, outputs],
+            Activation::Tanh,
+            Activation::Identity,
+            outputs as u64,
+            3.0,
+        );
+        let domain = Domain::new([-2.0, 2.0], [-1.5, 1.5]).unwrap();
+        m.metadata.domain = Some(domain);
+        let model = dir.path().join(format!("m{outputs}.safetensors"));
+        faultline_model::io::save(&m, &model).unwrap();
+        let reference = Field::reference(&m, &GridSpec::new(domain, 40, 30).unwrap()).unwrap();
+        let expected = reference.classes();
+        let mut maps = Vec::new();
+        for backend in ["cpu", "gpu"].into_iter().filter(|b| *b == "cpu" || gpu) {
+            let classes = dir.path().join(format!("c{outputs}{backend}.npy"));
+            let map = dir.path().join(format!("m{outputs}{backend}.png"));
+            let b = ["--backend", backend];
+            ok(&[
+                &[
+                    "eval",
+                    s(&model),
+                    "--size",
+                    "40x30",
+                    "--classes",
+                    s(&classes),
+                ],
+                &b[..],
+            ]
+            .concat());
+            ok(&[
+                &["map", s(&model), "--size", "40x30", "-o", s(&map)],
+                &b[..],
+            ]
+            .concat());
+            let file = || std::fs::File::open(&classes).unwrap();
+            let got: Vec<u32> = if outputs > 256 {
+                let a = ndarray::Array2::<u16>::read_npy(file()).unwrap();
+                a.iter().map(|&k| u32::from(k)).collect()
+            } else {
+                let a = ndarray::Array2::<u8>::read_npy(file()).unwrap();
+                a.iter().map(|&k| u32::from(k)).collect()
+            };
+            for (cell, (&g, &e)) in got.iter().zip(&expected).enumerate() {
+                let z = reference.at(cell / 40, cell % 40);
+                assert!(
+                    g == e || top_two_within(z, 1e-4),
+                    "{outputs} outputs on {backend}: class {g} vs {e} at cell {cell}"
+                );
+            }
+            maps.push(image::open(&map).unwrap().to_rgb8());
+            let pairs = dir.path().join("p.npy");
+            let line = fails(
+                &[
+                    &["eval", s(&model), "--size", "9", "--pairs", s(&pairs)],
+                    &b[..],
+                ]
+                .concat(),
+            );
+            assert!(line.contains("at most 64 pairs"), "{line}");
+            assert!(!pairs.exists());
+            let line = fails(
+                &[
+                    &[
+                        "map",
+                        s(&model),
+                        "--size",
+                        "9",
+                        "--crossings",
+                        "-o",
+                        s(&map),
+                    ],
+                    &b[..],
+                ]
+                .concat(),
+            );
+            assert!(
+                line.contains("--crossings") && line.contains("at most 64 pairs"),
+                "{line}"
+            );
+        }
+        if let [cpu, gpu] = &maps[..] {
+            let differ = cpu
+                .pixels()
+                .zip(gpu.pixels())
+                .filter(|(a, b)| a != b)
+                .count();
+            assert!(
+                differ <= 12,
+                "{outputs} outputs: {differ} map pixels differ"
+            );
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -17,6 +17,12 @@ pub fn run(args: MapArgs) -> Result<()> {
     check_writable("-o", &args.output)?;
     let model = faultline_model::io::load(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
+    if args.crossings && !faultline_model::arrays::tracks_crossings(model.outputs()) {
+        bail!(
+            "--crossings: {}",
+            faultline_model::arrays::too_many_pairs(model.outputs())
+        );
+    }
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, 4.0 + 3.0)?;
     let engine = engine(args.backend, &model)?;
@@ -58,14 +64,20 @@ pub fn run(args: MapArgs) -> Result<()> {
     .with_context(|| format!("writing {}", args.output.display()))?;
 
     let names = model.class_names();
-    let legend: Vec<String> = names
+    // The legend names the first LEGEND_CLASSES classes; a wide model's line stays short.
+    const LEGEND_CLASSES: usize = 16;
+    let mut legend: Vec<String> = names
         .iter()
+        .take(LEGEND_CLASSES)
         .enumerate()
         .map(|(k, n)| {
             let [r, g, b] = faultline_render::class_colour(k);
             format!("{n} #{r:02X}{g:02X}{b:02X}")
         })
         .collect();
+    if names.len() > LEGEND_CLASSES {
+        legend.push(format!("and {} more", names.len() - LEGEND_CLASSES));
+    }
     println!(
         "wrote {} ({}x{}, evaluated on {} in {evaluated:.2} s); classes: {}; boundaries dark, junctions white discs{}",
         args.output.display(),

@@ -6,7 +6,7 @@
 //! neighbours. The definitions are those of `faultline_model::arrays` (the reference,
 //! which the tests compare with) and of shaders/boundary.wgsl.
 
-use faultline_model::arrays::{Field, MAX_PAIRS, pair_count};
+use faultline_model::arrays::{Field, pair_count, too_many_pairs, tracks_crossings};
 use faultline_model::{ModelError, PairMask};
 use rayon::prelude::*;
 
@@ -26,15 +26,10 @@ pub struct Codes {
 }
 
 impl Codes {
-    /// The classes and sign masks of `field` (at most 11 outputs: 55 pairs).
-    pub fn of(field: &Field) -> Result<Codes, ModelError> {
+    /// The classes and sign masks of `field` (sign masks 0 where crossings are not
+    /// tracked: see `faultline_model::arrays::tracks_crossings`).
+    pub fn of(field: &Field) -> Codes {
         let (w, c) = (field.width, field.channels);
-        if pair_count(c) > MAX_PAIRS {
-            return Err(ModelError::Output(format!(
-                "{c} outputs make {} pairs; a pairs array holds at most {MAX_PAIRS}",
-                pair_count(c)
-            )));
-        }
         let cells = field.width * field.height;
         let mut classes = vec![0u32; cells];
         let mut signs: Vec<PairMask> = vec![0; cells];
@@ -44,12 +39,12 @@ impl Codes {
             .zip(signs.par_chunks_mut(w.max(1)))
             .zip(rows)
             .for_each(|((classes, signs), row)| codes_into(row, c, classes, signs));
-        Ok(Codes {
+        Codes {
             width: field.width,
             height: field.height,
             classes,
             signs,
-        })
+        }
     }
 
     /// The flags word of rows `0..rows` (`class | DECISION | JUNCTION | CROSSING`); row
@@ -64,8 +59,11 @@ impl Codes {
     }
 
     /// The pair crossing masks of rows `0..rows`: bit p set where pair p changes sign
-    /// towards the right or upper neighbour.
-    pub fn pairs(&self, rows: usize) -> Vec<PairMask> {
+    /// towards the right or upper neighbour; refused where crossings are not tracked.
+    pub fn pairs(&self, rows: usize, channels: usize) -> Result<Vec<PairMask>, ModelError> {
+        if !tracks_crossings(channels) {
+            return Err(too_many_pairs(channels));
+        }
         let w = self.width;
         let mut out: Vec<PairMask> = vec![0; rows * w];
         out.par_chunks_mut(w.max(1))
@@ -77,7 +75,7 @@ impl Codes {
                     *o = (row[c] ^ right) | (row[c] ^ up[c]);
                 }
             });
-        out
+        Ok(out)
     }
 
     /// The decision boundary of rows `0..rows`: 1 where the class changes.
@@ -156,14 +154,8 @@ const CHUNK_ROWS: usize = 8;
 /// computes the classes and sign masks of its rows (and the row above) in a small buffer
 /// and marks them at once, so nothing but the flags is written to memory. Row
 /// `out.len() / W`, when `field` has it, only serves as the upper neighbour.
-pub fn flags_into(field: &Field, out: &mut [u32]) -> Result<(), ModelError> {
+pub fn flags_into(field: &Field, out: &mut [u32]) {
     let (w, c) = (field.width, field.channels);
-    if pair_count(c) > MAX_PAIRS {
-        return Err(ModelError::Output(format!(
-            "{c} outputs make {} pairs; a pairs array holds at most {MAX_PAIRS}",
-            pair_count(c)
-        )));
-    }
     let rows = out.len() / w.max(1);
     out.par_chunks_mut(w.max(1) * CHUNK_ROWS)
         .enumerate()
@@ -185,7 +177,6 @@ pub fn flags_into(field: &Field, out: &mut [u32]) -> Result<(), ModelError> {
             }
         });
     debug_assert!(rows <= field.height);
-    Ok(())
 }
 
 /// Marks rows as they are evaluated, bottom to top: fed the field of consecutive rows, it
@@ -427,9 +418,13 @@ fn code_fixed<const C: usize>(z: &[f32; C]) -> (u32, PairMask) {
     (best, mask)
 }
 
-/// The class and sign mask of one cell's outputs.
+/// The class and sign mask of one cell's outputs (the mask 0 where crossings are not
+/// tracked).
 #[inline]
 fn code(z: &[f32]) -> (u32, PairMask) {
+    if !tracks_crossings(z.len()) {
+        return (faultline_model::arrays::argmax(z), 0);
+    }
     let mut best = 0;
     let mut mask: PairMask = 0;
     let mut bit = 0u32;
@@ -438,8 +433,8 @@ fn code(z: &[f32]) -> (u32, PairMask) {
             best = i;
         }
         for &zj in &z[i + 1..] {
-            mask |= PairMask::from(z[i] - zj > 0.0).wrapping_shl(bit);
-            bit = bit.wrapping_add(1);
+            mask |= PairMask::from(z[i] - zj > 0.0) << bit;
+            bit += 1;
         }
     }
     (best as u32, mask)

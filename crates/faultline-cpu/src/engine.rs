@@ -34,11 +34,12 @@ impl GridEngine for CpuEvaluator {
         progress: &mut dyn FnMut(usize),
     ) -> Result<GridArrays, EngineError> {
         let (w, h, c) = (grid.width, grid.height, self.outputs());
+        request.check(c)?;
         let band_rows = request.max_band_rows.unwrap_or(FLAG_BAND_ROWS);
         let keep_field = request.field || request.pairs;
         let (field, flags) = match (keep_field, request.needs_flags()) {
             (false, false) => (None, None),
-            (false, true) => (None, Some(self.flags(grid, band_rows, progress)?)),
+            (false, true) => (None, Some(self.flags(grid, band_rows, progress))),
             (true, false) => {
                 let field = self.field(grid).values;
                 progress(h);
@@ -47,7 +48,7 @@ impl GridEngine for CpuEvaluator {
             (true, true) => {
                 let mut field = vec![0.0f32; w * h * c];
                 let mut flags = vec![0u32; w * h];
-                self.field_and_flags_into(grid, &mut field, &mut flags)?;
+                self.field_and_flags_into(grid, &mut field, &mut flags);
                 progress(h);
                 (Some(field), Some(flags))
             }
@@ -60,7 +61,7 @@ impl GridEngine for CpuEvaluator {
                     channels: c,
                     values,
                 };
-                let pairs = boundary::Codes::of(&field)?.pairs(h);
+                let pairs = boundary::Codes::of(&field).pairs(h, c)?;
                 (Some(field.values), Some(pairs))
             }
             (field, _) => (field, None),

@@ -174,18 +174,11 @@ impl CpuEvaluator {
     ///
     /// # Panics
     /// If a buffer has another length.
-    pub fn field_and_flags_into(
-        &self,
-        grid: &GridSpec,
-        field: &mut [f32],
-        flags: &mut [u32],
-    ) -> Result<(), ModelError> {
+    pub fn field_and_flags_into(&self, grid: &GridSpec, field: &mut [f32], flags: &mut [u32]) {
         let (w, h, c) = (grid.width, grid.height, self.mlp.outputs());
         assert_eq!(field.len(), w * h * c, "field buffer size");
         assert_eq!(flags.len(), w * h, "flags buffer size");
-        self.check_pairs()?;
         self.mark_rows(grid, 0..h, Some(field), flags);
-        Ok(())
     }
 
     /// The flags word of every cell of `grid` (`class | DECISION | JUNCTION | CROSSING`,
@@ -196,9 +189,8 @@ impl CpuEvaluator {
         grid: &GridSpec,
         band_rows: usize,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<Vec<u32>, ModelError> {
+    ) -> Vec<u32> {
         let (w, h) = (grid.width, grid.height);
-        self.check_pairs()?;
         let band_rows = band_rows.max(1);
         let mut flags = vec![0u32; w * h];
         let mut r0 = 0;
@@ -213,20 +205,7 @@ impl CpuEvaluator {
             r0 += rows;
             progress(r0);
         }
-        Ok(flags)
-    }
-
-    /// Whether the outputs' pairs fit a pairs mask (the flags pass needs the sign masks).
-    fn check_pairs(&self) -> Result<(), ModelError> {
-        let c = self.mlp.outputs();
-        let pairs = faultline_model::arrays::pair_count(c);
-        if pairs > faultline_model::arrays::MAX_PAIRS {
-            return Err(ModelError::Output(format!(
-                "{c} outputs make {pairs} pairs; the flags pass handles at most {}",
-                faultline_model::arrays::MAX_PAIRS
-            )));
-        }
-        Ok(())
+        flags
     }
 
     /// The flags of `rows` of `grid` into `flags` (`rows.len() * W`), and their field into

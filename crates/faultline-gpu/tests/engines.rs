@@ -98,3 +98,95 @@ fn the_field_alone_runs_no_boundary_pass() {
         assert!(ev.boundary_passes() > 0, "the counter counts");
     }
 }
+
+/// Models with 12, 100 and 300 outputs (above the 64-pair limit of pairs and crossings)
+/// on both engines, every path, whole and in bands: classes, decision and junctions
+/// against the f64 reference, differences excused only at near-ties of the top two
+/// outputs; the crossing bit is never set; a pairs request is one clear error.
+#[test]
+fn many_outputs_match_the_reference_on_both_engines() {
+    use faultline_model::arrays::{CROSSING, top_two_within};
+    use faultline_model::{Field, GridEngine, GridRequest};
+    let request = GridRequest {
+        field: true,
+        classes: true,
+        decision: true,
+        flags: true,
+        ..GridRequest::default()
+    };
+    let g = grid(45, 37);
+    for outputs in [12, 100, 300] {
+        let m = net(
+            &[2, 16, outputs],
+            Activation::Tanh,
+            Activation::Identity,
+            outputs as u64,
+            3.0,
+        );
+        let reference = Field::reference(&m, &g).unwrap();
+        let ref_classes = reference.classes();
+        let ref_decision = reference.decision();
+        let near = |cell: usize| {
+            let (r, c) = (cell / g.width, cell % g.width);
+            [
+                (r, c),
+                (r, (c + 1).min(g.width - 1)),
+                ((r + 1).min(g.height - 1), c),
+            ]
+            .iter()
+            .any(|&(r, c)| top_two_within(reference.at(r, c), 1e-4))
+        };
+        let distinct = {
+            let mut k = ref_classes.clone();
+            k.sort_unstable();
+            k.dedup();
+            k.len()
+        };
+        assert!(
+            distinct >= 6,
+            "{outputs} outputs: only {distinct} classes on the grid"
+        );
+        let mut engines: Vec<Box<dyn GridEngine>> =
+            vec![Box::new(faultline_cpu::CpuEvaluator::new(&m).unwrap())];
+        for ctx in contexts() {
+            engines.push(Box::new(
+                GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap(),
+            ));
+        }
+        for engine in &engines {
+            for bands in [None, Some(5)] {
+                let what = format!(
+                    "{} outputs on {}, bands {bands:?}",
+                    outputs,
+                    engine.describe()
+                );
+                let r = GridRequest {
+                    max_band_rows: bands,
+                    ..request
+                };
+                let a = engine.evaluate(&g, &r, &mut |_| {}).unwrap();
+                let (classes, decision) = (a.classes.unwrap(), a.decision.unwrap());
+                let mut excused = 0;
+                for cell in 0..g.points() {
+                    if classes[cell] != ref_classes[cell] || decision[cell] != ref_decision[cell] {
+                        assert!(near(cell), "{what}: cell {cell} differs off a near-tie");
+                        excused += 1;
+                    }
+                }
+                assert!(excused * 100 < g.points(), "{what}: {excused} differences");
+                let flags = a.flags.unwrap();
+                assert!(
+                    flags.iter().all(|f| f & CROSSING == 0),
+                    "{what}: crossing set"
+                );
+                assert!(decision.contains(&1), "{what}: no boundary");
+                let pairs = GridRequest {
+                    pairs: true,
+                    ..GridRequest::default()
+                };
+                let e = engine.evaluate(&g, &pairs, &mut |_| {}).unwrap_err();
+                assert!(e.to_string().contains("at most 64 pairs"), "{what}: {e}");
+            }
+        }
+    }
+}

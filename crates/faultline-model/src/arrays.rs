@@ -30,6 +30,25 @@ pub type PairMask = u64;
 /// The most output pairs a pairs array can hold (one bit each in a `u64`).
 pub const MAX_PAIRS: usize = 64;
 
+/// Whether pair crossings are tracked for `channels` outputs: only when every pair fits a
+/// pairs mask (at most 11 outputs, 55 pairs). Above that, classes, decision and junctions
+/// are computed as always, but the CROSSING bit of the flags word is never set, no sign
+/// masks are computed, and a pairs array (or a map of crossings) is refused with
+/// [`too_many_pairs`]. This is the one place the limit is decided, for every engine.
+pub fn tracks_crossings(channels: usize) -> bool {
+    pair_count(channels) <= MAX_PAIRS
+}
+
+/// The error for asking pairs or crossings of `channels` outputs when they are not
+/// tracked ([`tracks_crossings`]).
+pub fn too_many_pairs(channels: usize) -> ModelError {
+    ModelError::Output(format!(
+        "{channels} outputs make {} pairs; pairs and crossings are tracked for at most \
+         {MAX_PAIRS} pairs (11 outputs); classes and the decision boundary work for any number",
+        pair_count(channels)
+    ))
+}
+
 /// Per-cell flags word (what the GPU boundary pass and the native one write): bits
 /// holding the class.
 pub const CLASS_MASK: u32 = 0xffff;
@@ -132,12 +151,8 @@ impl Field {
 
     /// The pairwise crossing bitmask per sample, row-major `[H, W]`.
     pub fn pairs(&self) -> Result<Vec<PairMask>, ModelError> {
-        let n = pair_count(self.channels);
-        if n > MAX_PAIRS {
-            return Err(ModelError::Output(format!(
-                "{} outputs make {n} pairs; a pairs array holds at most {MAX_PAIRS}",
-                self.channels
-            )));
+        if !tracks_crossings(self.channels) {
+            return Err(too_many_pairs(self.channels));
         }
         let signs: Vec<PairMask> = (0..self.height * self.width)
             .map(|cell| pair_signs(&self.values[cell * self.channels..(cell + 1) * self.channels]))
@@ -191,9 +206,29 @@ pub fn argmax(z: &[f32]) -> u32 {
     best as u32
 }
 
-/// Bit `pair_index(i, j)` set iff `z_i - z_j > 0`.
+/// Whether the two largest of `z` are within `tolerance` of each other: a cell whose
+/// argmax two correct `f32` evaluations (in another order of operations, on another
+/// engine) may disagree on. Tests excuse class differences only there.
+pub fn top_two_within(z: &[f32], tolerance: f32) -> bool {
+    let (mut first, mut second) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for &v in z {
+        if v > first {
+            second = first;
+            first = v;
+        } else if v > second {
+            second = v;
+        }
+    }
+    z.len() > 1 && first - second <= tolerance * first.abs().max(1.0)
+}
+
+/// Bit `pair_index(i, j)` set iff `z_i - z_j > 0`; 0 where crossings are not tracked
+/// ([`tracks_crossings`]).
 pub fn pair_signs(z: &[f32]) -> PairMask {
     let mut mask = 0;
+    if !tracks_crossings(z.len()) {
+        return mask;
+    }
     let mut bit = 0;
     for i in 0..z.len() {
         for j in i + 1..z.len() {
@@ -341,6 +376,14 @@ mod tests {
     }
 
     #[test]
+    fn near_ties_are_the_top_two_within_the_tolerance() {
+        assert!(top_two_within(&[0.0, 1.0, 1.00001], 1e-4));
+        assert!(!top_two_within(&[1.0, 0.5, 0.99], 1e-4));
+        assert!(top_two_within(&[5.0, 5.0], 0.0));
+        assert!(!top_two_within(&[5.0], 1.0));
+    }
+
+    #[test]
     fn ties_go_to_the_lowest_index() {
         assert_eq!(argmax(&[1.0, 1.0, 0.5]), 0);
         assert_eq!(argmax(&[0.0, 2.0, 2.0]), 1);
@@ -408,5 +451,7 @@ mod tests {
         let m = linear(&refs, &[0.0; 12], Activation::Identity);
         let f = Field::reference(&m, &grid(2, 2, [0.0, 1.0], [0.0, 1.0])).unwrap();
         assert!(f.pairs().unwrap_err().to_string().contains("66 pairs"));
+        assert!(!tracks_crossings(12) && tracks_crossings(11));
+        assert_eq!(pair_signs(&[0.0; 12]), 0);
     }
 }

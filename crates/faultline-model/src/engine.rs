@@ -50,6 +50,16 @@ impl GridRequest {
         self.classes || self.decision || self.flags
     }
 
+    /// Refuses what no engine can give for `channels` outputs: a pairs array above the
+    /// pairs limit ([`crate::arrays::tracks_crossings`]). Every engine calls it before any
+    /// work, so the limit and its message are the same everywhere.
+    pub fn check(&self, channels: usize) -> Result<(), ModelError> {
+        if self.pairs && !crate::arrays::tracks_crossings(channels) {
+            return Err(crate::arrays::too_many_pairs(channels));
+        }
+        Ok(())
+    }
+
     /// Whether any boundary array is asked (the flags word or pairs).
     pub fn needs_boundaries(&self) -> bool {
         self.needs_flags() || self.pairs

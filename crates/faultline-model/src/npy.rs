@@ -22,9 +22,7 @@ pub fn pairs_dtype(classes: usize) -> Result<&'static str, ModelError> {
         9..=16 => Ok("uint16"),
         17..=32 => Ok("uint32"),
         33..=MAX_PAIRS => Ok("uint64"),
-        n => Err(ModelError::Output(format!(
-            "{classes} outputs make {n} pairs; --pairs holds at most {MAX_PAIRS} (11 outputs)"
-        ))),
+        _ => Err(crate::arrays::too_many_pairs(classes)),
     }
 }
 

@@ -41,8 +41,10 @@ pub fn boundary_packed_source() -> String {
     crate::prelude::with_rule(BOUNDARY_PACKED_WGSL, "boundary_packed.wgsl")
 }
 
-/// The most outputs a kernel handles: the pair signs are unrolled, C (C - 1) / 2 of them.
-pub const MAX_CHANNELS: usize = 64;
+/// The most outputs a GPU kernel handles: its argmax is unrolled over C, and each
+/// invocation keeps its points' C outputs in registers. Wider models run on the CPU
+/// engine, which has no limit (`--backend auto` takes it for them).
+pub const MAX_CHANNELS: usize = 1024;
 
 /// How to generate a grid kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +120,7 @@ pub fn grid_kernel(mlp: &Mlp, options: KernelOptions) -> Result<GridKernel, Shad
     }
     if mlp.outputs() > MAX_CHANNELS {
         return Err(ShaderError::Unsupported(format!(
-            "{} outputs is more than the {MAX_CHANNELS} a GPU kernel handles (use the CPU backend)",
+            "{} outputs is more than the {MAX_CHANNELS} a GPU kernel handles; --backend cpu evaluates any number",
             mlp.outputs()
         )));
     }

@@ -14,8 +14,8 @@ pub mod variant;
 pub mod wgsl;
 
 pub use kernel::{
-    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, PACKED_CELLS,
-    Stores, boundary_packed_source, boundary_source, export_source, grid_kernel,
+    BOUNDARY_PACKED_WGSL, BOUNDARY_WGSL, FLAG_ROWS, GridKernel, KernelOptions, MAX_CHANNELS,
+    PACKED_CELLS, Stores, boundary_packed_source, boundary_source, export_source, grid_kernel,
 };
 pub use network::{Form, ROW_RATIO_LIMIT, UNROLL_LIMIT, auto_form, multiply_adds, sign_words};
 pub use prelude::{BOUNDARY_RULE_WGSL, prelude};

@@ -45,8 +45,12 @@ pub fn auto_form(mlp: &Mlp) -> Form {
     }
 }
 
-/// u32 words per cell for the pair sign mask of `channels` outputs (at least 1).
+/// u32 words per cell for the pair sign mask of `channels` outputs (at least 1; one word,
+/// always 0, where crossings are not tracked: `faultline_model::arrays::tracks_crossings`).
 pub fn sign_words(channels: usize) -> usize {
+    if !faultline_model::arrays::tracks_crossings(channels) {
+        return 1;
+    }
     pair_count(channels).div_ceil(32).max(1)
 }
 

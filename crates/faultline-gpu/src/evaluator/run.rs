@@ -21,14 +21,10 @@ impl GridEvaluator {
         let readback = host.is_some();
         let (width, height) = (grid.width, grid.height);
         let channels = self.kernel.channels;
-        if request.pairs
-            && faultline_model::pair_count(channels) > faultline_model::arrays::MAX_PAIRS
-        {
-            return Err(GpuError::Grid(format!(
-                "{channels} outputs make {} pairs; a pairs array holds at most {}",
-                faultline_model::pair_count(channels),
-                faultline_model::arrays::MAX_PAIRS
-            )));
+        if request.pairs && !faultline_model::arrays::tracks_crossings(channels) {
+            return Err(GpuError::Grid(
+                faultline_model::arrays::too_many_pairs(channels).to_string(),
+            ));
         }
         let boundaries = request.flags || request.pairs;
         let fused = self.fuses(grid, request);

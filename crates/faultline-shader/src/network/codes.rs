@@ -37,12 +37,18 @@ pub(super) fn argmax_and_signs(channels: usize, z: &dyn Fn(usize) -> Expr) -> Ve
         ));
     }
     let words = sign_words(channels);
-    body.push(Stmt::Comment(
-        "pair signs: bit p(i, j) set iff z_i - z_j > 0".into(),
-    ));
     for w in 0..words {
         body.push(Stmt::Var(format!("s{w}"), Ty::LaneU, vu(Expr::U32(0))));
     }
+    if !faultline_model::arrays::tracks_crossings(channels) {
+        body.push(Stmt::Comment(format!(
+            "{channels} outputs: crossings are not tracked, the sign word stays 0"
+        )));
+        return body;
+    }
+    body.push(Stmt::Comment(
+        "pair signs: bit p(i, j) set iff z_i - z_j > 0".into(),
+    ));
     let mut p = 0;
     for i in 0..channels {
         for j in i + 1..channels {
