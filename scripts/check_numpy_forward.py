@@ -6,8 +6,10 @@
 Loads MODEL with `safetensors.numpy.load_file`, runs a float64 forward pass in the PyTorch
 layout on the grid that field.npy was evaluated on (the model's domain, unless --domain is
 given the same way as to eval), and compares. Exit 0 when they agree within 1e-4 relative
-+ 1e-5 absolute: the tolerance every fast path (native CPU, GPU) is held to against the
-float64 reference, as they compute in float32.
++ 1e-5 absolute, the absolute part scaled by a tenth of the cell's largest output where
+that is above 10: the tolerance every fast path (native CPU, GPU) is held to against the
+float64 reference, as they compute in float32 (an output near 0 that is the difference of
+logits near 100 carries the rounding of those logits).
 """
 
 import argparse
@@ -41,7 +43,8 @@ def main():
     h, w, c = field.shape
     expected = forward(tensors, activations, grid(domain, w, h))
     err = np.abs(field.astype(np.float64) - expected)
-    ok = np.all(err <= 1e-5 + 1e-4 * np.abs(expected))
+    scale = np.maximum(1.0, 0.1 * np.max(np.abs(expected), axis=-1, keepdims=True))
+    ok = np.all(err <= 1e-5 * scale + 1e-4 * np.abs(expected))
     print(f"{a.model}: {len(activations)} layers, field {field.shape} {field.dtype}, "
           f"max abs error vs numpy {err.max():.3g}: {'OK' if ok else 'MISMATCH'}")
     sys.exit(0 if ok else 1)

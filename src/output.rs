@@ -1,27 +1,58 @@
-//! Checks on output paths made before any work starts, so a run fails early and leaves
-//! nothing behind.
+//! Output files created before any work starts, so a run fails early and leaves nothing
+//! behind; memory checks and sizes for reports.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-/// Fails if `path` cannot be written: its folder is missing or it names a folder.
-pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
-    if path.is_dir() {
-        bail!("{flag} {}: is a directory", path.display());
+use faultline_model::output_file::OutputFile;
+
+/// Creates the temporary file of every output (`(flag, path)`), which proves each folder
+/// writable before anything is computed; refuses two outputs naming one file, and an
+/// output naming one of `inputs` (`(flag, path)`: the model, a data file).
+pub fn prepare(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<Vec<OutputFile>> {
+    let mut files: Vec<(&str, PathBuf, OutputFile)> = Vec::with_capacity(outputs.len());
+    for &(flag, path) in outputs {
+        let file = OutputFile::create(path).map_err(|e| anyhow::anyhow!("{flag} {e}"))?;
+        let key = identity(file.destination());
+        if let Some((other, _, _)) = files.iter().find(|(_, k, _)| *k == key) {
+            bail!(
+                "{flag} {}: the same file as {other}; give each output its own path",
+                path.display()
+            );
+        }
+        if let Some((input, _)) = inputs.iter().find(|(_, p)| identity(p) == key) {
+            bail!(
+                "{flag} {}: the same file as {input}, which would be overwritten",
+                path.display()
+            );
+        }
+        files.push((flag, key, file));
+    }
+    Ok(files.into_iter().map(|(_, _, f)| f).collect())
+}
+
+/// [`prepare`] for one output.
+pub fn prepare_one(flag: &str, path: &Path, inputs: &[(&str, &Path)]) -> Result<OutputFile> {
+    Ok(prepare(&[(flag, path)], inputs)?
+        .pop()
+        .expect("one output prepared"))
+}
+
+/// A path in a form two names of one file share: the folder canonical (links and `..`
+/// resolved), the file through its links.
+fn identity(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    if !dir.is_dir() {
-        bail!(
-            "{flag} {}: folder '{}' does not exist",
-            path.display(),
-            dir.display()
-        );
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
     }
-    Ok(())
 }
 
 /// Bytes as `12.3 MiB`.
@@ -48,4 +79,16 @@ pub fn available_memory() -> f64 {
         })
         .map(|kib| kib * 1024.0)
         .unwrap_or(8.0 * 1024.0 * 1024.0 * 1024.0)
+}
+
+/// Refuses an image path whose extension names another format than the PNG written.
+pub fn png_path(flag: &str, path: &Path) -> Result<()> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !ext.eq_ignore_ascii_case("png") {
+        bail!(
+            "{flag} {}: images are written as PNG; name the file .png",
+            path.display()
+        );
+    }
+    Ok(())
 }

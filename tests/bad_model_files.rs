@@ -77,6 +77,22 @@ fn meta(m: &[(&str, &str)]) -> Vec<u8> {
     safetensors_bytes(&good_tensors(), m)
 }
 
+/// The good file with `from` replaced by `to` in its header (the header length fixed up).
+fn edit_header(from: &str, to: &str) -> Vec<u8> {
+    let good = safetensors_bytes(&good_tensors(), &GOOD_META);
+    let n = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&good[8..8 + n]).unwrap();
+    assert!(header.contains(from), "{header}");
+    let mut h = header.trim_end().replacen(from, to, 1);
+    while !h.len().is_multiple_of(8) {
+        h.push(' ');
+    }
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(&good[8 + n..]);
+    out
+}
+
 /// (case name, file bytes, a phrase the error must contain)
 fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let good = safetensors_bytes(&good_tensors(), &GOOD_META);
@@ -207,6 +223,30 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "unexpected tensor 'fc1.weight'",
         ),
         (
+            "a metadata key given twice",
+            edit_header(
+                r#""activations":"sigmoid,sigmoid""#,
+                r#""activations":"relu,relu","activations":"sigmoid,sigmoid""#,
+            ),
+            "names 'activations' twice",
+        ),
+        (
+            "a tensor given twice",
+            edit_header(
+                r#""layers.0.bias":"#,
+                r#""layers.0.bias":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"layers.0.bias":"#,
+            ),
+            "names 'layers.0.bias' twice",
+        ),
+        (
+            "a tensor name of 20,000 characters",
+            edit_header(
+                r#""layers.0.bias":"#,
+                &format!("\"{}\":", "n".repeat(20_000)),
+            ),
+            "unexpected tensor 'nnnn",
+        ),
+        (
             "classes do not match outputs",
             meta(&[("activations", "sigmoid,sigmoid"), ("classes", "[\"a\"]")]),
             "'classes' names 1 entries",
@@ -219,6 +259,15 @@ fn check(path: &Path, phrase: &str, case: &str, dir: &Path) {
     assert!(
         inspect.contains(phrase),
         "{case}: inspect said '{inspect}', expected '{phrase}'"
+    );
+    assert!(
+        inspect.starts_with(&format!("error: {}", path.display())),
+        "{case}: the error does not name the file first: '{inspect}'"
+    );
+    assert!(
+        inspect.len() < 400,
+        "{case}: {} characters of error",
+        inspect.len()
     );
     let out = dir.join("out.npy");
     let eval = fails(&[
@@ -276,4 +325,23 @@ fn directories_and_missing_paths() {
     check(dir.path(), "is a directory", "a directory", dir.path());
     let missing = dir.path().join("nope.safetensors");
     check(&missing, "No such file", "a missing path", dir.path());
+    let line = fails(&["inspect", s(&missing)]);
+    assert_eq!(
+        line.matches("No such file").count(),
+        1,
+        "the OS message once: {line}"
+    );
+}
+
+/// A FIFO with no writer is refused at once instead of blocking the command forever.
+#[test]
+fn a_pipe_is_not_a_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("model.safetensors");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    check(&fifo, "not a regular file", "a FIFO", dir.path());
 }

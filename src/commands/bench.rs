@@ -125,7 +125,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
     };
     for (_, mlp, domain) in &models {
         let grid = GridSpec::new(*domain, size, size)?;
-        check_memory(&grid, 4.0 * mlp.outputs() as f64 * 2.0 + 8.0)?;
+        check_memory(
+            &grid,
+            grid.points() as f64 * (4.0 * mlp.outputs() as f64 * 2.0 + 8.0),
+        )?;
     }
     if let Some(dir) = &args.save_models {
         save_models(dir, &models)?;
@@ -233,9 +236,11 @@ fn parse_backends(list: &str) -> Result<Vec<&'static str>> {
 
 /// Writes the benchmark models to `dir` (`--save-models`), with their domains.
 fn save_models(dir: &std::path::Path, models: &[(String, Mlp, Domain)]) -> Result<()> {
-    if !dir.is_dir() {
+    if dir.exists() && !dir.is_dir() {
         bail!("--save-models {}: not a folder", dir.display());
     }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("--save-models {}: {e}", dir.display()))?;
     for (label, mlp, domain) in models {
         let mut mlp = mlp.clone();
         mlp.metadata.domain = Some(*domain);

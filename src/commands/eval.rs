@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::backend::engine;
 use super::grid_args::{check_memory, grid};
 use crate::cli::EvalArgs;
-use crate::output::check_writable;
+use crate::output::prepare;
 use faultline_model::GridRequest;
 use faultline_model::npy;
 
@@ -18,18 +18,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
         ("--pairs", &args.pairs),
         ("--decision", &args.decision),
     ];
-    for (flag, path) in outputs {
-        if let Some(path) = path {
-            check_writable(flag, path)?;
-        }
-    }
     let model = faultline_model::io::load(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     if args.pairs.is_some() {
         npy::pairs_dtype(model.outputs())?;
     }
-    // The field in f32, classes (u32), pairs (u64) and decision (u8) on the host.
-    check_memory(&grid, 4.0 * model.outputs() as f64 + 4.0 + 8.0 + 1.0)?;
     let request = GridRequest {
         field: args.field.is_some(),
         classes: args.classes.is_some(),
@@ -40,6 +33,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
         flags: args.field.is_none(),
         max_band_rows: None,
     };
+    check_memory(&grid, request.peak_host_bytes(&grid, model.outputs()))?;
+    // Every output's temporary file exists before the evaluation starts.
+    let asked: Vec<(&str, &std::path::Path)> = outputs
+        .iter()
+        .filter_map(|(flag, path)| path.as_deref().map(|p| (*flag, p)))
+        .collect();
+    let mut files = prepare(&asked, &[("the model", &args.model)])?.into_iter();
     let engine = engine(args.backend, &model)?;
     let pipeline_seconds = engine.setup_seconds();
 
@@ -48,44 +48,27 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
 
     let shape = arrays.shape();
-    let classes: Vec<u32> = match (arrays.flags.take(), &arrays.field) {
-        (Some(flags), _) => flags
-            .iter()
-            .map(|w| w & faultline_model::arrays::CLASS_MASK)
-            .collect(),
-        (None, Some(field)) => field
-            .chunks(model.outputs().max(1))
-            .map(faultline_model::arrays::argmax)
-            .collect(),
-        (None, None) => Vec::new(),
-    };
-    if let (Some(path), Some(field)) = (&args.field, arrays.take_field()) {
-        npy::write_field(path, &field)?;
+    let counts = class_counts(&arrays, model.outputs());
+    // Written in flag order, each array freed as soon as it is on disk.
+    if let Some(field) = arrays.take_field() {
+        npy::write_field(files.next().expect("a file per output"), field)?;
     }
-    if let (Some(path), Some(classes)) = (&args.classes, &arrays.classes) {
-        npy::write_classes(path, &shape, classes)?;
+    if let Some(classes) = arrays.classes.take() {
+        npy::write_classes(files.next().expect("a file per output"), &shape, &classes)?;
     }
-    if let (Some(path), Some(pairs)) = (&args.pairs, &arrays.pairs) {
-        npy::write_pairs(path, &shape, pairs)?;
+    if let Some(pairs) = arrays.pairs.take() {
+        npy::write_pairs(files.next().expect("a file per output"), &shape, pairs)?;
     }
-    if let (Some(path), Some(decision)) = (&args.decision, &arrays.decision) {
-        npy::write_decision(path, &shape, decision)?;
+    if let Some(decision) = arrays.decision.take() {
+        npy::write_decision(files.next().expect("a file per output"), &shape, decision)?;
     }
 
-    let names = model.class_names();
-    let mut counts = vec![0usize; model.outputs()];
-    for &k in &classes {
-        counts[k as usize] += 1;
-    }
-    let shares: Vec<String> = names
+    let total = counts.iter().sum::<usize>().max(1);
+    let shares: Vec<String> = model
+        .class_names()
         .iter()
         .zip(&counts)
-        .map(|(n, &c)| {
-            format!(
-                "{n} {:.1} %",
-                100.0 * c as f64 / classes.len().max(1) as f64
-            )
-        })
+        .map(|(n, &c)| format!("{n} {:.1} %", 100.0 * c as f64 / total as f64))
         .collect();
     let pipeline = if pipeline_seconds > 0.0 {
         format!(" (+{pipeline_seconds:.3} s to build the kernel)")
@@ -107,4 +90,21 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Cells per class: from the flags word, else from the field (when only it was asked).
+fn class_counts(arrays: &faultline_model::GridArrays, outputs: usize) -> Vec<usize> {
+    use faultline_model::arrays::{CLASS_MASK, argmax};
+    let mut counts = vec![0usize; outputs];
+    match (&arrays.flags, &arrays.classes, &arrays.field) {
+        (Some(flags), _, _) => flags
+            .iter()
+            .for_each(|w| counts[(w & CLASS_MASK) as usize] += 1),
+        (None, Some(classes), _) => classes.iter().for_each(|&k| counts[k as usize] += 1),
+        (None, None, Some(field)) => field
+            .chunks(outputs.max(1))
+            .for_each(|z| counts[argmax(z) as usize] += 1),
+        (None, None, None) => {}
+    }
+    counts
 }

@@ -1,20 +1,17 @@
 //! `faultline export --wgsl`: the generated compute shader, self-contained.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::cli::ExportArgs;
-use crate::output::check_writable;
+use crate::output::prepare_one;
 use faultline_shader::{KernelOptions, export_source, grid_kernel};
 
 pub fn run(args: ExportArgs) -> Result<()> {
-    check_writable("--wgsl", &args.wgsl)?;
     let model = faultline_model::io::load(&args.model)?;
+    let output = prepare_one("--wgsl", &args.wgsl, &[("the model", &args.model)])?;
     let kernel = grid_kernel(&model, KernelOptions::default())?;
     let source = export_source(&model, &kernel);
-    faultline_model::io::write_atomically(&args.wgsl, |w| {
-        std::io::Write::write_all(w, source.as_bytes())
-    })
-    .with_context(|| format!("writing {}", args.wgsl.display()))?;
+    output.write(|w| std::io::Write::write_all(w, source.as_bytes()))?;
     println!(
         "wrote {} ({} bytes, {:?} form, {} point(s) per invocation)",
         args.wgsl.display(),

@@ -2,19 +2,19 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::backend::engine;
 use super::grid_args::{check_memory, grid};
 use crate::cli::MapArgs;
-use crate::output::check_writable;
+use crate::output::{png_path, prepare_one};
 use faultline_model::GridRequest;
 use faultline_render::{MapStyle, compose_map};
 
 pub fn run(args: MapArgs) -> Result<()> {
-    check_writable("-o", &args.output)?;
+    png_path("-o", &args.output)?;
     let model = faultline_model::io::load(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     if args.crossings && !faultline_model::arrays::tracks_crossings(model.outputs()) {
@@ -24,7 +24,8 @@ pub fn run(args: MapArgs) -> Result<()> {
         );
     }
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
-    check_memory(&grid, 4.0 + 3.0)?;
+    check_memory(&grid, grid.points() as f64 * (4.0 + 3.0))?;
+    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let engine = engine(args.backend, &model)?;
 
     let bar = if args.quiet || grid.points() < 4 << 20 {
@@ -51,7 +52,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     };
     let image = compose_map(&flags, grid.width, grid.height, style);
     drop(flags);
-    faultline_model::io::write_atomically(&args.output, |w| {
+    output.write(|w| {
         image::codecs::png::PngEncoder::new(w)
             .write_image(
                 &image,
@@ -60,8 +61,7 @@ pub fn run(args: MapArgs) -> Result<()> {
                 image::ExtendedColorType::Rgb8,
             )
             .map_err(std::io::Error::other)
-    })
-    .with_context(|| format!("writing {}", args.output.display()))?;
+    })?;
 
     let names = model.class_names();
     // The legend names the first LEGEND_CLASSES classes; a wide model's line stays short.

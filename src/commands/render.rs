@@ -5,7 +5,7 @@ use image::ImageEncoder;
 
 use super::landscape::parse;
 use crate::cli::RenderArgs;
-use crate::output::check_writable;
+use crate::output::{png_path, prepare_one};
 use faultline_gpu::GpuContext;
 use faultline_render::{LandscapeRenderer, Scene, SceneEngine, render_rgba};
 
@@ -13,7 +13,7 @@ use faultline_render::{LandscapeRenderer, Scene, SceneEngine, render_rgba};
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 
 pub fn run(args: RenderArgs) -> Result<()> {
-    check_writable("-o", &args.output)?;
+    png_path("-o", &args.output)?;
     if args.width == 0 || args.height == 0 {
         bail!(
             "--width and --height must be at least 1 (got {}x{})",
@@ -22,6 +22,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         );
     }
     let model = faultline_model::io::load(&args.model)?;
+    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
     let max = ctx.limits.max_texture_dimension_2d;
     if args.width > max || args.height > max {
@@ -51,7 +52,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         &landscape.view,
     )?;
     let seconds = started.elapsed().as_secs_f64();
-    faultline_model::io::write_atomically(&args.output, |w| {
+    output.write(|w| {
         image::codecs::png::PngEncoder::new(w)
             .write_image(
                 &pixels,
@@ -60,8 +61,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
                 image::ExtendedColorType::Rgba8,
             )
             .map_err(std::io::Error::other)
-    })
-    .with_context(|| format!("writing {}", args.output.display()))?;
+    })?;
     println!(
         "wrote {} ({}x{}, {} surfaces of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
         args.output.display(),

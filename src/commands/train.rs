@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::TrainArgs;
-use crate::output::check_writable;
+use crate::output::prepare_one;
 use faultline_model::Activation;
 use faultline_train::{Dataset, PaperSet, TrainConfig, csv_data};
 
@@ -15,7 +15,6 @@ use faultline_train::{Dataset, PaperSet, TrainConfig, csv_data};
 const CLEAR_DISTANCE: f64 = 5.0;
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    check_writable("-o", &args.output)?;
     let config = TrainConfig {
         hidden: args.hidden.clone(),
         activation: parse_activation("--activation", &args.activation)?,
@@ -27,6 +26,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     config.validate()?;
     let data = load_data(&args)?;
+    let csv = args.dataset.strip_prefix("csv:").map(Path::new);
+    let inputs: Vec<(&str, &Path)> = csv.map(|p| ("--dataset", p)).into_iter().collect();
+    let output = prepare_one("-o", &args.output, &inputs)?;
 
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -44,8 +46,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     })?;
     bar.finish_and_clear();
 
-    faultline_model::io::save(&report.model, &args.output)
-        .with_context(|| format!("writing {}", args.output.display()))?;
+    faultline_model::io::save_into(&report.model, output)?;
     let tests: Vec<String> = report
         .test_accuracies
         .iter()
@@ -83,7 +84,8 @@ struct Data {
 fn load_data(args: &TrainArgs) -> Result<Data> {
     let mut record = serde_json::Map::new();
     if let Some(path) = args.dataset.strip_prefix("csv:") {
-        let all = csv_data::read_csv(Path::new(path), args.label.as_deref())?;
+        let all = csv_data::read_csv(Path::new(path), args.label.as_deref())
+            .map_err(|e| anyhow::anyhow!("--dataset {e}"))?;
         let (train, test) = split(&all, args.seed);
         return Ok(Data {
             train,
@@ -102,7 +104,11 @@ fn load_data(args: &TrainArgs) -> Result<Data> {
     }
     let train = set.generate(args.samples, args.margin, args.seed)?;
     // A fresh test set from another seed stream.
-    let test = set.generate(args.samples / 2, args.margin, args.seed ^ 0x7E57_5EED)?;
+    let test = set.generate(
+        args.samples / 2,
+        args.margin,
+        faultline_train::test_seed(args.seed),
+    )?;
     let clear: Vec<usize> = (0..test.len())
         .filter(|&i| {
             let s = test.sample(i);

@@ -7,7 +7,7 @@ use image::ImageEncoder;
 
 use super::landscape::parse;
 use crate::cli::{LandscapeArgs, ViewArgs};
-use crate::output::check_writable;
+use crate::output::{png_path, prepare_one};
 use faultline_model::Mlp;
 use faultline_viewer::ViewerOptions;
 
@@ -86,7 +86,13 @@ pub fn open(
 
 pub fn run(args: ViewArgs) -> Result<()> {
     if let Some(path) = &args.screenshot {
-        check_writable("--screenshot", path)?;
+        png_path("--screenshot", path)?;
+        // Proves the folder writable now; each screenshot is written atomically later.
+        drop(prepare_one(
+            "--screenshot",
+            path,
+            &[("the model", &args.model)],
+        )?);
     }
     let model = faultline_model::io::load(&args.model)?;
     open(

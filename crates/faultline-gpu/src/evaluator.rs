@@ -125,7 +125,11 @@ impl GridEvaluator {
         let kernel = grid_kernel(mlp, KernelOptions { stores, ..options })?;
         if let Ok(dir) = std::env::var(DUMP_ENV) {
             let path = std::path::Path::new(&dir).join(format!("grid-{}.wgsl", mlp.architecture()));
-            let _ = std::fs::write(path, &kernel.source);
+            let written =
+                std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &kernel.source));
+            if let Err(e) = written {
+                eprintln!("warning: {DUMP_ENV}: writing {}: {e}", path.display());
+            }
         }
         let device = &ctx.device;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);

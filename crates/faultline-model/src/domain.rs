@@ -25,6 +25,20 @@ impl Domain {
                     "domain {axis} bounds must increase ({axis}0 < {axis}1), got [{lo}, {hi}]"
                 )));
             }
+            // Every engine evaluates in float32: the bounds must be float32 numbers, and
+            // distinct ones.
+            let max = f64::from(f32::MAX);
+            if lo.abs() > max || hi.abs() > max {
+                return Err(ModelError::Grid(format!(
+                    "domain {axis} bounds [{lo:e}, {hi:e}] are beyond float32 (|v| <= {:e}), the precision grids are evaluated in",
+                    f32::MAX
+                )));
+            }
+            if lo as f32 >= hi as f32 {
+                return Err(ModelError::Grid(format!(
+                    "domain {axis} bounds [{lo}, {hi}] are the same number in float32, the precision grids are evaluated in"
+                )));
+            }
         }
         Ok(Domain { x, y })
     }
@@ -85,6 +99,9 @@ mod tests {
             "0,1,nan,1",
             "0,1,0,inf",
             "a,1,0,1",
+            "1e39,1e40,0,1",
+            "-1e308,1e308,-1e308,1e308",
+            "0,1,1,1.00000001",
         ] {
             assert!(Domain::parse_flag(bad).is_err(), "{bad}");
         }

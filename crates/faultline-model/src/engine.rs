@@ -60,6 +60,21 @@ impl GridRequest {
         Ok(())
     }
 
+    /// The most host memory an engine holds at once for this request on `grid` of
+    /// `channels` outputs, in bytes: what a command checks against the memory available
+    /// before it starts. The terms, per point, are those of the native engine (the GPU
+    /// engine holds no more): the field (`4 C`, kept for pairs too), the flags word (4)
+    /// while classes and decision are derived from it, and either the pairs with their
+    /// sign masks and classes while they are computed (20) or the pairs (8), classes (4)
+    /// and decision (1) once they are.
+    pub fn peak_host_bytes(&self, grid: &GridSpec, channels: usize) -> f64 {
+        let term = |asked: bool, bytes: usize| if asked { bytes } else { 0 };
+        let base = term(self.field || self.pairs, 4 * channels) + term(self.needs_flags(), 4);
+        let computing_pairs = term(self.pairs, 20);
+        let derived = term(self.pairs, 8) + term(self.classes, 4) + term(self.decision, 1);
+        grid.points() as f64 * (base + computing_pairs.max(derived)) as f64
+    }
+
     /// Whether any boundary array is asked (the flags word or pairs).
     pub fn needs_boundaries(&self) -> bool {
         self.needs_flags() || self.pairs

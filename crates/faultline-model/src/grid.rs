@@ -25,6 +25,21 @@ impl GridSpec {
                 "grid size {width}x{height}: both sides must be at least 1"
             )));
         }
+        for (axis, [lo, hi], n) in [("x", domain.x, width), ("y", domain.y, height)] {
+            if n < 2 {
+                continue;
+            }
+            // Neighbouring samples must be distinct float32 numbers, the precision every
+            // engine evaluates in.
+            let step = (hi - lo) / (n - 1) as f64;
+            let largest = lo.abs().max(hi.abs()) as f32;
+            let resolution = largest.next_up() - largest;
+            if (step as f32) < resolution {
+                return Err(ModelError::Grid(format!(
+                    "{n} samples along {axis} over [{lo}, {hi}] are {step:e} apart, closer than float32 resolves near {largest:e} ({resolution:e}): use fewer samples or a wider domain"
+                )));
+            }
+        }
         Ok(GridSpec {
             domain,
             width,
@@ -118,6 +133,19 @@ mod tests {
         let one = GridSpec::new(g.domain, 1, 4).unwrap();
         assert_eq!(one.x(0), 0.0);
         assert!(GridSpec::new(g.domain, 0, 4).is_err());
+    }
+
+    #[test]
+    fn neighbouring_samples_must_differ_in_float32() {
+        let narrow = Domain::new([1000.0, 1000.01], [0.0, 1.0]).unwrap();
+        // 1000 has a float32 spacing of 6.1e-5: 100 samples 1e-4 apart are fine, 1000 not.
+        assert!(GridSpec::new(narrow, 100, 2).is_ok());
+        let e = GridSpec::new(narrow, 1000, 2).unwrap_err().to_string();
+        assert!(e.contains("closer than float32"), "{e}");
+        assert!(
+            GridSpec::new(narrow, 1, 2).is_ok(),
+            "one sample has no neighbour"
+        );
     }
 
     #[test]

@@ -9,8 +9,7 @@
 //! order changes from run to run); tests check that the crate reads what we write.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
@@ -28,9 +27,42 @@ pub fn load(path: &Path) -> Result<Mlp, ModelError> {
             std::io::Error::other("is a directory, expected a .safetensors file"),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
-    from_bytes(&bytes)
+    let bytes = read_regular_file(path)?;
+    from_bytes(&bytes).map_err(|e| e.in_file(path))
 }
+
+/// The bytes of `path`, refusing what is not a regular file (a FIFO would block, a device
+/// would never end) and files larger than [`MAX_FILE_BYTES`].
+pub fn read_regular_file(path: &Path) -> Result<Vec<u8>, ModelError> {
+    use std::io::Read;
+    let err = |e| ModelError::io(path, e);
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if meta.is_dir() {
+        return Err(err(std::io::Error::other(
+            "is a directory, expected a file",
+        )));
+    }
+    if !meta.is_file() {
+        return Err(err(std::io::Error::other(
+            "is not a regular file (a pipe, socket or device)",
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(std::io::Error::other(format!(
+            "is {} bytes, more than the {MAX_FILE_BYTES} a model or data file may have",
+            meta.len()
+        ))));
+    }
+    let file = std::fs::File::open(path).map_err(err)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    Ok(bytes)
+}
+
+/// The largest model or data file read: 4 GiB.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
 
 /// Parses and validates the bytes of a model file.
 pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, ModelError> {
@@ -112,6 +144,14 @@ fn check_framing(bytes: &[u8]) -> Result<(), ModelError> {
     if n > available {
         return Err(ModelError::Format(format!(
             "the header length is {n} bytes but only {available} bytes follow (truncated file or not safetensors)"
+        )));
+    }
+    let header = std::str::from_utf8(&bytes[8..8 + n as usize])
+        .map_err(|_| ModelError::Format("the header is not UTF-8 text".into()))?;
+    if let Ok(Some(key)) = crate::unique_keys::duplicate_key(header.trim_end()) {
+        return Err(ModelError::Format(format!(
+            "the header names '{}' twice (which one is meant is ambiguous)",
+            crate::error::quote(&key)
         )));
     }
     Ok(())
@@ -258,49 +298,13 @@ pub fn save(mlp: &Mlp, path: &Path) -> Result<(), ModelError> {
     write_atomically(path, |w| w.write_all(&bytes))
 }
 
-/// Writes a file through `write` into a temporary file beside `path` and renames it into
-/// place only when everything succeeded, so a failure never leaves a partial file and never
-/// touches an existing file at `path`.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&mut File>) -> std::io::Result<()>,
-) -> Result<(), ModelError> {
-    let err = |e| ModelError::io(path, e);
-    if path.is_dir() {
-        return Err(err(std::io::Error::other("is a directory")));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(ModelError::io(
-            path,
-            std::io::Error::other(format!("folder '{}' does not exist", dir.display())),
-        ));
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".faultline-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        write(&mut w).map_err(err)?;
-        w.flush().map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    // Temporary files are created 0600; the result should be readable like any other file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(err)?;
-    }
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+/// Writes `mlp` into `out`, an output file created earlier, and renames it into place.
+pub fn save_into(mlp: &Mlp, out: crate::output_file::OutputFile) -> Result<(), ModelError> {
+    let bytes = to_bytes(mlp);
+    out.write(|w| w.write_all(&bytes))
 }
+
+pub use crate::output_file::write_atomically;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,9 @@ pub mod io;
 pub mod metadata;
 pub mod mlp;
 pub mod npy;
+pub mod output_file;
 pub mod random;
+pub mod unique_keys;
 
 pub use activation::Activation;
 pub use arrays::{Field, PairMask, pair_count, pair_index};

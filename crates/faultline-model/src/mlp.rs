@@ -1,7 +1,7 @@
 //! The multi-layer perceptron and its CPU reference forward pass.
 
 use crate::activation::Real;
-use crate::{Activation, ModelError, ModelMetadata};
+use crate::{Activation, Domain, ModelError, ModelMetadata};
 
 /// The widest layer a model file may declare.
 pub const MAX_WIDTH: usize = 1 << 16;
@@ -167,6 +167,50 @@ impl Mlp {
         self.forward(input)
     }
 
+    /// An upper bound, over every point of `domain`, on the magnitude of every sum the
+    /// forward pass forms (each layer's pre-activations and their partial sums), by
+    /// interval arithmetic in `f64`. Below `f32::MAX` no engine can overflow on the
+    /// domain; above it some may (the bound is not tight, so it only warrants a warning).
+    pub fn magnitude_bound(&self, domain: &Domain) -> f64 {
+        let mut ranges: Vec<[f64; 2]> = vec![domain.x, domain.y];
+        ranges.truncate(self.inputs());
+        ranges.resize(self.inputs(), [0.0, 0.0]);
+        let mut worst = 0.0f64;
+        for layer in &self.layers {
+            let magnitudes: Vec<f64> = ranges
+                .iter()
+                .map(|[lo, hi]| lo.abs().max(hi.abs()))
+                .collect();
+            let mut next = Vec::with_capacity(layer.outputs);
+            for o in 0..layer.outputs {
+                let row = &layer.weight[o * layer.inputs..(o + 1) * layer.inputs];
+                let bias = f64::from(layer.bias[o]);
+                let (mut lo, mut hi, mut size) = (bias, bias, bias.abs());
+                for ((&w, [a, b]), m) in row.iter().zip(&ranges).zip(&magnitudes) {
+                    let w = f64::from(w);
+                    lo += (w * a).min(w * b);
+                    hi += (w * a).max(w * b);
+                    size += w.abs() * m;
+                }
+                worst = worst.max(size);
+                next.push([lo, hi]);
+            }
+            ranges = match layer.activation {
+                Activation::Softmax | Activation::Sigmoid => vec![[0.0, 1.0]; layer.outputs],
+                Activation::Tanh => vec![[-1.0, 1.0]; layer.outputs],
+                elementwise => next
+                    .into_iter()
+                    .map(|[lo, hi]| {
+                        let mut v = [lo, hi];
+                        elementwise.apply(&mut v);
+                        v
+                    })
+                    .collect(),
+            };
+        }
+        worst
+    }
+
     /// Evaluates the network in `f32`, the precision a GPU uses.
     pub fn forward_f32(&self, input: &[f32]) -> Vec<f32> {
         self.forward(input)
@@ -261,5 +305,39 @@ pub(crate) mod tests {
         let mut nan = ok(2, 2, Activation::Relu);
         nan.bias[1] = f32::NAN;
         assert!(err(vec![nan]).contains("non-finite"));
+    }
+
+    #[test]
+    fn the_magnitude_bound_covers_every_sum() {
+        // z = 1e30 x + 1e30 y - 5 on [-2, 3]^2: |z| <= 6e30 + 5, every partial sum too.
+        let m = linear(&[&[1e30, 1e30]], &[-5.0], Activation::Identity);
+        let d = Domain::new([-2.0, 3.0], [-2.0, 3.0]).unwrap();
+        let bound = m.magnitude_bound(&d);
+        assert!((6e30..6.01e30).contains(&bound), "{bound}");
+        let wide = Domain::new([-1e9, 1e9], [0.0, 1.0]).unwrap();
+        assert!(m.magnitude_bound(&wide) > f64::from(f32::MAX));
+        // A tanh layer bounds what follows it, whatever the domain.
+        let deep = Mlp::new(
+            vec![
+                Layer {
+                    inputs: 2,
+                    outputs: 1,
+                    weight: vec![1e30, 1e30],
+                    bias: vec![0.0],
+                    activation: Activation::Tanh,
+                },
+                Layer {
+                    inputs: 1,
+                    outputs: 1,
+                    weight: vec![2.0],
+                    bias: vec![1.0],
+                    activation: Activation::Identity,
+                },
+            ],
+            ModelMetadata::default(),
+        )
+        .unwrap();
+        assert!(deep.magnitude_bound(&wide) > f64::from(f32::MAX));
+        assert!((deep.magnitude_bound(&d) - 6e30).abs() < 1e25);
     }
 }

@@ -1,13 +1,11 @@
 //! Writing the grid arrays as numpy `.npy` files (through `ndarray-npy`), atomically.
 
-use std::path::Path;
-
 use ndarray::{Array2, Array3};
 use ndarray_npy::{WritableElement, WriteNpyExt};
 
 use crate::ModelError;
 use crate::arrays::{Field, MAX_PAIRS, PairMask, pair_count};
-use crate::io::write_atomically;
+use crate::output_file::OutputFile;
 
 /// The numpy dtype name a classes array of `classes` outputs is written with.
 pub fn classes_dtype(classes: usize) -> &'static str {
@@ -26,13 +24,13 @@ pub fn pairs_dtype(classes: usize) -> Result<&'static str, ModelError> {
     }
 }
 
-/// Writes an `[H, W]` or `[H, W, C]` array to `path` (temporary file, then rename).
+/// Writes an `[H, W]` or `[H, W, C]` array into `out` and renames it into place.
 fn write_array<A: WritableElement>(
-    path: &Path,
+    out: OutputFile,
     shape: &[usize],
     data: Vec<A>,
 ) -> Result<(), ModelError> {
-    write_atomically(path, |w| {
+    out.write(|w| {
         let result = match *shape {
             [h, w_, c] => Array3::from_shape_vec((h, w_, c), data)
                 .expect("shape matches data")
@@ -46,39 +44,37 @@ fn write_array<A: WritableElement>(
     })
 }
 
-/// Writes the field, `float32 [H, W, C]`.
-pub fn write_field(path: &Path, field: &Field) -> Result<(), ModelError> {
-    write_array(
-        path,
-        &[field.height, field.width, field.channels],
-        field.values.clone(),
-    )
+/// Writes the field, `float32 [H, W, C]` (taking its values: no copy is made).
+pub fn write_field(out: OutputFile, field: Field) -> Result<(), ModelError> {
+    let shape = [field.height, field.width, field.channels];
+    write_array(out, &shape, field.values)
 }
 
 /// Writes the classes, `uint8 [H, W]` (`uint16` if C > 255).
-pub fn write_classes(path: &Path, field: &Field, classes: &[u32]) -> Result<(), ModelError> {
+pub fn write_classes(out: OutputFile, field: &Field, classes: &[u32]) -> Result<(), ModelError> {
     let shape = [field.height, field.width];
     if field.channels > 255 {
-        write_array(path, &shape, classes.iter().map(|&k| k as u16).collect())
+        write_array(out, &shape, classes.iter().map(|&k| k as u16).collect())
     } else {
-        write_array(path, &shape, classes.iter().map(|&k| k as u8).collect())
+        write_array(out, &shape, classes.iter().map(|&k| k as u8).collect())
     }
 }
 
-/// Writes the pairs bitmask in the smallest unsigned type that holds `C (C - 1) / 2` bits.
-pub fn write_pairs(path: &Path, field: &Field, pairs: &[PairMask]) -> Result<(), ModelError> {
+/// Writes the pairs bitmask in the smallest unsigned type that holds `C (C - 1) / 2` bits
+/// (taking the masks: the `uint64` case makes no copy).
+pub fn write_pairs(out: OutputFile, field: &Field, pairs: Vec<PairMask>) -> Result<(), ModelError> {
     let shape = [field.height, field.width];
     match pairs_dtype(field.channels)? {
-        "uint8" => write_array(path, &shape, pairs.iter().map(|&p| p as u8).collect()),
-        "uint16" => write_array(path, &shape, pairs.iter().map(|&p| p as u16).collect()),
-        "uint32" => write_array(path, &shape, pairs.iter().map(|&p| p as u32).collect()),
-        _ => write_array(path, &shape, pairs.to_vec()),
+        "uint8" => write_array(out, &shape, pairs.iter().map(|&p| p as u8).collect()),
+        "uint16" => write_array(out, &shape, pairs.iter().map(|&p| p as u16).collect()),
+        "uint32" => write_array(out, &shape, pairs.iter().map(|&p| p as u32).collect()),
+        _ => write_array(out, &shape, pairs),
     }
 }
 
 /// Writes the decision boundary, `uint8 [H, W]`.
-pub fn write_decision(path: &Path, field: &Field, decision: &[u8]) -> Result<(), ModelError> {
-    write_array(path, &[field.height, field.width], decision.to_vec())
+pub fn write_decision(out: OutputFile, field: &Field, decision: Vec<u8>) -> Result<(), ModelError> {
+    write_array(out, &[field.height, field.width], decision)
 }
 
 #[cfg(test)]
@@ -107,7 +103,7 @@ mod tests {
             channels: 1,
             values: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
         };
-        write_field(&path, &field).unwrap();
+        write_field(OutputFile::create(&path).unwrap(), field).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..6], b"\x93NUMPY");
         let header = String::from_utf8_lossy(&bytes[10..]);
@@ -115,7 +111,7 @@ mod tests {
         assert!(header.contains("'shape': (2, 3, 1)"), "{header}");
         assert_eq!(&bytes[bytes.len() - 4..], 5.0f32.to_le_bytes());
         let missing = dir.path().join("nope").join("f.npy");
-        assert!(write_field(&missing, &field).is_err());
+        assert!(OutputFile::create(&missing).is_err());
         assert!(!missing.exists());
     }
 }

@@ -11,13 +11,19 @@ use faultline_model::Domain;
 /// every label is an integer).
 pub fn read_csv(path: &Path, label: Option<&str>) -> Result<Dataset, TrainError> {
     let data = |m: String| TrainError::Data(format!("{}: {m}", path.display()));
+    if path.as_os_str().is_empty() {
+        return Err(TrainError::Data(
+            "no CSV file named: give its path, e.g. csv:data.csv".into(),
+        ));
+    }
     if path.is_dir() {
         return Err(data("is a directory, expected a CSV file".into()));
     }
+    let bytes = faultline_model::io::read_regular_file(path)
+        .map_err(|e| TrainError::Data(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| data(e.to_string()))?;
+        .from_reader(bytes.as_slice());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| data(e.to_string()))?
@@ -105,7 +111,7 @@ pub fn read_csv(path: &Path, label: Option<&str>) -> Result<Dataset, TrainError>
         .collect();
 
     let domain = if inputs.len() == 2 {
-        Some(data_range(&features)?)
+        Some(data_range(&features, &inputs).map_err(data)?)
     } else {
         None
     };
@@ -119,8 +125,9 @@ pub fn read_csv(path: &Path, label: Option<&str>) -> Result<Dataset, TrainError>
     })
 }
 
-/// The bounding box of 2-feature data, widened where a feature is constant.
-fn data_range(features: &[f32]) -> Result<Domain, TrainError> {
+/// The bounding box of 2-feature data, widened where a feature is constant (by 1, or a
+/// thousandth of the value where that is larger).
+fn data_range(features: &[f32], names: &[String]) -> Result<Domain, String> {
     let range = |axis: usize| {
         let values = features.iter().skip(axis).step_by(2).map(|&v| f64::from(v));
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -129,10 +136,17 @@ fn data_range(features: &[f32]) -> Result<Domain, TrainError> {
         if lo < hi {
             [lo, hi]
         } else {
-            [lo - 1.0, hi + 1.0]
+            let pad = lo.abs().max(1.0) * 1e-3;
+            [lo - pad, hi + pad]
         }
     };
-    Ok(Domain::new(range(0), range(1))?)
+    let (x, y) = (range(0), range(1));
+    Domain::new(x, y).map_err(|e| {
+        format!(
+            "columns '{}' and '{}' span [{}, {}] and [{}, {}], which cannot be a grid's domain ({e})",
+            names[0], names[1], x[0], x[1], y[0], y[1]
+        )
+    })
 }
 
 #[cfg(test)]

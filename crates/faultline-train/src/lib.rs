@@ -12,6 +12,6 @@ pub mod inference;
 pub mod network;
 pub mod trainer;
 
-pub use dataset::{DEFAULT_MARGIN, Dataset, PaperSet};
+pub use dataset::{DEFAULT_MARGIN, Dataset, PaperSet, test_seed};
 pub use error::TrainError;
 pub use trainer::{TrainConfig, TrainReport, train};

@@ -60,6 +60,24 @@ impl TrainConfig {
         if self.hidden.contains(&0) {
             return bad("--hidden widths must be at least 1");
         }
+        // The limits a model file has, checked before any epoch runs.
+        if let Some(w) = self
+            .hidden
+            .iter()
+            .find(|&&w| w > faultline_model::mlp::MAX_WIDTH)
+        {
+            return Err(TrainError::Config(format!(
+                "--hidden {w}: a layer may be at most {} wide",
+                faultline_model::mlp::MAX_WIDTH
+            )));
+        }
+        if self.hidden.len() + 1 > faultline_model::mlp::MAX_LAYERS {
+            return Err(TrainError::Config(format!(
+                "--hidden lists {} layers; a model has at most {} (the output layer included)",
+                self.hidden.len(),
+                faultline_model::mlp::MAX_LAYERS
+            )));
+        }
         if self.batch_size == 0 {
             return bad("--batch-size must be at least 1");
         }
@@ -112,6 +130,28 @@ pub fn train(
     let mut widths = vec![inputs];
     widths.extend(&config.hidden);
     widths.push(classes);
+    let parameters: usize = widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
+    if parameters > faultline_model::mlp::MAX_PARAMETERS {
+        return Err(TrainError::Config(format!(
+            "--hidden {}: the network would have {parameters} parameters, more than the {} a model file may hold",
+            config
+                .hidden
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            faultline_model::mlp::MAX_PARAMETERS
+        )));
+    }
+    if let Some(w) = [inputs, classes]
+        .into_iter()
+        .find(|&w| w > faultline_model::mlp::MAX_WIDTH)
+    {
+        return Err(TrainError::Data(format!(
+            "the data has {w} features or classes; a layer may be at most {} wide",
+            faultline_model::mlp::MAX_WIDTH
+        )));
+    }
     let mut activations = vec![config.activation; config.hidden.len()];
     activations.push(config.output_activation);
 
