@@ -386,3 +386,31 @@ fn many_outputs_through_the_cli_on_both_backends() {
         }
     }
 }
+
+/// A model wider than a GPU kernel takes (1024 outputs) is evaluated on the CPU under
+/// `auto`, and `--backend gpu` says in one line where it can run.
+#[test]
+fn models_wider_than_a_kernel_run_on_the_cpu() {
+    use faultline_model::{Activation, Domain};
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = faultline_model::random::random_mlp(
+        &[2, 4, 1100],
+        Activation::Tanh,
+        Activation::Identity,
+        5,
+        2.0,
+    );
+    m.metadata.domain = Some(Domain::new([-1.0, 1.0], [-1.0, 1.0]).unwrap());
+    let model = dir.path().join("wide.safetensors");
+    faultline_model::io::save(&m, &model).unwrap();
+    let classes = dir.path().join("c.npy");
+    let out = ok(&["eval", s(&model), "--size", "9", "--classes", s(&classes)]);
+    assert!(out.contains("on cpu"), "{out}");
+    if gpu_available() {
+        let line = fails(&["eval", s(&model), "--size", "9", "--backend", "gpu"]);
+        assert!(
+            line.contains("1024") && line.contains("--backend cpu"),
+            "{line}"
+        );
+    }
+}

@@ -153,6 +153,7 @@ fn the_real_window_under_xvfb_shows_the_landscape() {
         ])
         .output()
         .unwrap();
+    common::assert_no_error_lines(&out, &["view (under xvfb-run)"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -258,6 +259,27 @@ fn demo_without_a_display_trains_and_renders_pngs() {
     );
     assert!(stdout.contains("no display: wrote"), "{stdout}");
     assert!(dir.path().join("s1.safetensors").exists());
+    // The demo reports the accuracy `train --seed 7` reports on its fresh test set (the
+    // README's table), not one on another test set.
+    let trained = ok(&[
+        "train",
+        "--dataset",
+        "s1",
+        "--seed",
+        "7",
+        "--quiet",
+        "-o",
+        s(&dir.path().join("t.safetensors")),
+    ]);
+    let test = trained
+        .split("test ")
+        .nth(1)
+        .and_then(|t| t.split(" %").next())
+        .expect("train reports its test accuracy");
+    assert!(
+        stdout.contains(&format!("accuracy {test} %")),
+        "train: {trained}\ndemo: {stdout}"
+    );
     assert_shows_a_landscape(&dir.path().join("landscape.png"), 200);
 }
 

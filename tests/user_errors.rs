@@ -267,6 +267,7 @@ fn no_gpu_library_noise_without_a_runtime_dir() {
         .env_remove("XDG_RUNTIME_DIR")
         .output()
         .unwrap();
+    common::assert_no_error_lines(&out, &["eval without XDG_RUNTIME_DIR"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && !faultline_gpu::gpu_required() {
         eprintln!("skipping: no adapter: {stderr}");
@@ -369,7 +370,10 @@ fn links_are_written_through_and_one_file_is_never_two_outputs() {
         "--field",
         s(&target),
     ]);
-    assert!(line.contains("--decision") && line.contains("the same file as --field"), "{line}");
+    assert!(
+        line.contains("--decision") && line.contains("the same file as --field"),
+        "{line}"
+    );
     let line = fails(&["eval", s(&m), "--size", "4", "--field", s(&m)]);
     assert!(line.contains("the model"), "{line}");
     assert!(faultline_model::io::load(&m).is_ok(), "the model is intact");

@@ -33,7 +33,6 @@ pub fn run(args: EvalArgs) -> Result<()> {
         flags: args.field.is_none(),
         max_band_rows: None,
     };
-    check_memory(&grid, request.peak_host_bytes(&grid, model.outputs()))?;
     // Every output's temporary file exists before the evaluation starts.
     let asked: Vec<(&str, &std::path::Path)> = outputs
         .iter()
@@ -41,6 +40,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .collect();
     let mut files = prepare(&asked, &[("the model", &args.model)])?.into_iter();
     let engine = engine(args.backend, &model)?;
+    check_memory(&grid, engine.peak_host_bytes(&grid, &request))?;
     let pipeline_seconds = engine.setup_seconds();
 
     let started = Instant::now();

@@ -10,13 +10,32 @@ pub fn faultline(args: &[&str]) -> Output {
     faultline_env(args, &[])
 }
 
-/// Runs `faultline` with `args` and extra environment variables.
+/// Runs `faultline` with `args` and extra environment variables. Every run of the test
+/// suite goes through here, so it also proves that no command that succeeds prints a line
+/// starting with `error` on stderr (the GPU libraries once did, twice per run).
 pub fn faultline_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
         .args(args)
         .envs(env.iter().copied())
         .output()
-        .expect("the faultline binary runs")
+        .expect("the faultline binary runs");
+    assert_no_error_lines(&out, args);
+    out
+}
+
+/// Fails if `out` succeeded yet its stderr has a line starting with `error`.
+pub fn assert_no_error_lines(out: &Output, args: &[&str]) {
+    if out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.trim_start().to_ascii_lowercase().starts_with("error"))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "faultline {args:?} succeeded but printed {errors:?}"
+        );
+    }
 }
 
 /// Runs `faultline`, asserts success and returns stdout.

@@ -46,6 +46,19 @@ impl GridEngine for GridEvaluator {
         self.kernel().channels
     }
 
+    /// What is read back (the field, flags word and pairs asked), then classes (4 bytes a
+    /// point) and decision (1) derived from the flags; the band buffers are bounded and
+    /// left to the caller's fixed allowance.
+    fn peak_host_bytes(&self, grid: &GridSpec, request: &GridRequest) -> f64 {
+        let term = |asked: bool, bytes: usize| if asked { bytes } else { 0 };
+        let per_point = term(request.field, 4 * self.kernel().channels)
+            + term(request.needs_flags(), 4)
+            + term(request.pairs, 8)
+            + term(request.classes, 4)
+            + term(request.decision, 1);
+        grid.points() as f64 * per_point as f64
+    }
+
     fn setup_seconds(&self) -> f64 {
         self.pipeline_seconds
     }

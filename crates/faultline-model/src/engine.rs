@@ -60,10 +60,9 @@ impl GridRequest {
         Ok(())
     }
 
-    /// The most host memory an engine holds at once for this request on `grid` of
-    /// `channels` outputs, in bytes: what a command checks against the memory available
-    /// before it starts. The terms, per point, are those of the native engine (the GPU
-    /// engine holds no more): the field (`4 C`, kept for pairs too), the flags word (4)
+    /// The most host memory the native engine holds at once for this request on `grid`
+    /// of `channels` outputs, in bytes (the default of [`GridEngine::peak_host_bytes`]).
+    /// The terms, per point: the field (`4 C`, kept for pairs too), the flags word (4)
     /// while classes and decision are derived from it, and either the pairs with their
     /// sign masks and classes while they are computed (20) or the pairs (8), classes (4)
     /// and decision (1) once they are.
@@ -191,6 +190,13 @@ pub trait GridEngine: Send + Sync {
     /// there is nothing to build.
     fn setup_seconds(&self) -> f64 {
         0.0
+    }
+
+    /// The most host memory this engine holds at once evaluating `request` on `grid`, in
+    /// bytes: what a command checks against the memory available before it starts
+    /// (scripts/memory_check.sh measures it within 10 %).
+    fn peak_host_bytes(&self, grid: &GridSpec, request: &GridRequest) -> f64 {
+        request.peak_host_bytes(grid, self.outputs())
     }
 
     /// Evaluates `grid` and returns what `request` asks, calling `progress(rows_done)`
