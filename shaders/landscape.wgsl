@@ -19,6 +19,7 @@ struct Uniforms {
     grid: vec4<u32>,     // W, H, C, mesh step
     shape: vec4<f32>,    // height scale, z min, 1 / (z max - z min), surface alpha
     view: vec4<u32>,     // mode, class, visible-class mask, toggles
+    binary: vec4<f32>,   // x: a one-output model's class threshold (see z_at)
 }
 
 const MODE_ALL: u32 = 0u;       // every visible surface, see-through
@@ -37,8 +38,20 @@ const LINE: vec3<f32> = vec3<f32>(0.02, 0.02, 0.02);
 @group(0) @binding(1) var<storage, read> field: array<f32>;
 @group(0) @binding(2) var<storage, read> colours: array<vec4<f32>>;
 
+// Surface k at row r, column c. A one-output model (a binary classifier) shows two
+// surfaces: class 0 is the plane at its threshold, class 1 its output, so the decision
+// boundary is drawn where the output crosses the threshold, as the engines mark it (ties
+// go to class 0, the lowest index).
 fn z_at(r: u32, c: u32, k: u32) -> f32 {
+    if (u.grid.z == 1u) {
+        return select(field[r * u.grid.x + c], u.binary.x, k == 0u);
+    }
     return field[(r * u.grid.x + c) * u.grid.z + k];
+}
+
+// The number of surfaces: the outputs, or 2 for a one-output model (see z_at).
+fn surfaces() -> u32 {
+    return select(u.grid.z, 2u, u.grid.z == 1u);
 }
 
 fn height(z: f32) -> f32 {
@@ -57,7 +70,7 @@ fn world_z(r: f32) -> f32 {
 fn surface_z(r: u32, c: u32, k: u32) -> f32 {
     if (u.view.x == MODE_ENVELOPE) {
         var best = z_at(r, c, 0u);
-        for (var j = 1u; j < u.grid.z; j++) {
+        for (var j = 1u; j < surfaces(); j++) {
             best = max(best, z_at(r, c, j));
         }
         return best;
@@ -181,7 +194,7 @@ fn top3(q: Patch) -> Top3 {
     t.g1 = s0.g;
     t.g2 = vec2<f32>(0.0);
     t.g3 = vec2<f32>(0.0);
-    let n = min(u.grid.z, MAX_CLASSES);
+    let n = min(surfaces(), MAX_CLASSES);
     for (var k = 1u; k < n; k++) {
         let s = sample_output(q, k);
         let above1 = s.z > t.z1;
@@ -235,7 +248,7 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     }
     let q = patch_at(in.cell);
     let t = top3(q);
-    let n = min(u.grid.z, MAX_CLASSES);
+    let n = min(surfaces(), MAX_CLASSES);
     var k = min(in.surface, MAX_CLASSES - 1u);
     if (u.view.x == MODE_ENVELOPE) {
         k = t.first;
@@ -295,7 +308,7 @@ fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
             vec2<f32>(f32(u.grid.x - 1u), f32(u.grid.y - 1u)))));
         var first = 0u;
         var best = z_at(cell.y, cell.x, 0u);
-        for (var k = 1u; k < min(u.grid.z, MAX_CLASSES); k++) {
+        for (var k = 1u; k < min(surfaces(), MAX_CLASSES); k++) {
             let z = z_at(cell.y, cell.x, k);
             first = select(first, k, z > best);
             best = max(best, z);
@@ -308,7 +321,7 @@ fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
         * line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 4.0);
     var colour = mix(colours[t.first].rgb, vec3<f32>(1.0), 0.25);
     colour = mix(colour, LINE, decision);
-    if (u.grid.z >= 3u) {
+    if (surfaces() >= 3u) {
         colour = mix(colour, vec3<f32>(1.0), junction);
     }
     return vec4<f32>(colour, 1.0);

@@ -140,3 +140,80 @@ fn field_alone_reports_class_shares() {
         "shares add to {shares}: {out}"
     );
 }
+
+/// A one-output sigmoid model is a binary classifier: `eval --classes` gives class 1
+/// where the output is above 0.5, `map` draws both classes and the boundary between
+/// them, and `classes` metadata may name the two classes.
+#[test]
+fn one_output_models_are_binary_classifiers() {
+    use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
+    use ndarray_npy::ReadNpyExt;
+    let dir = tempfile::tempdir().unwrap();
+    // z = sigmoid(x - y): class 1 below the diagonal (x > y).
+    let layer = Layer {
+        inputs: 2,
+        outputs: 1,
+        weight: vec![1.0, -1.0],
+        bias: vec![0.0],
+        activation: Activation::Sigmoid,
+    };
+    let metadata = ModelMetadata {
+        domain: Some(Domain::new([0.0, 4.0], [0.0, 4.0]).unwrap()),
+        classes: Some(vec!["negative".into(), "positive".into()]),
+        ..Default::default()
+    };
+    let model = dir.path().join("binary.safetensors");
+    faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &model).unwrap();
+    let classes = dir.path().join("c.npy");
+    let decision = dir.path().join("d.npy");
+    let out = ok(&[
+        "eval",
+        s(&model),
+        "--size",
+        "5",
+        "--backend",
+        "cpu",
+        "--classes",
+        s(&classes),
+        "--decision",
+        s(&decision),
+    ]);
+    assert!(
+        out.contains("negative 60.0 %") && out.contains("positive 40.0 %"),
+        "{out}"
+    );
+    let open = |p: &Path| std::fs::File::open(p).unwrap();
+    let classes = ndarray::Array2::<u8>::read_npy(open(&classes)).unwrap();
+    for r in 0..5 {
+        for c in 0..5 {
+            assert_eq!(classes[[r, c]], u8::from(c > r), "class at ({r},{c})");
+        }
+    }
+    let decision = ndarray::Array2::<u8>::read_npy(open(&decision)).unwrap();
+    // Row 0: classes 0 1 1 1 1 below row 1: 0 0 1 1 1.
+    assert_eq!(decision.row(0).to_vec(), [1, 1, 0, 0, 0]);
+    let map = dir.path().join("m.png");
+    let out = ok(&[
+        "map",
+        s(&model),
+        "--size",
+        "64",
+        "--backend",
+        "cpu",
+        "-o",
+        s(&map),
+    ]);
+    assert!(
+        out.contains("negative #") && out.contains("positive #"),
+        "{out}"
+    );
+    assert!(!out.contains("no boundaries"), "{out}");
+    let image = image::open(&map).unwrap().to_rgb8();
+    let colours: std::collections::HashSet<_> = image.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() >= 3,
+        "two classes and a boundary: {colours:?}"
+    );
+    let out = ok(&["inspect", s(&model)]);
+    assert!(out.contains("negative, positive"), "{out}");
+}

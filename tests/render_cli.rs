@@ -205,7 +205,7 @@ fn bad_input_for_render_and_view() {
 }
 
 #[test]
-fn a_one_output_model_renders_and_says_there_are_no_boundaries() {
+fn a_one_output_model_renders_its_threshold_plane_and_boundary() {
     if !gpu_available() {
         return;
     }
@@ -229,16 +229,24 @@ fn a_one_output_model_renders_and_says_there_are_no_boundaries() {
         "render",
         s(&model),
         "--width",
-        "120",
+        "480",
         "--height",
-        "80",
+        "320",
         "--resolution",
-        "16",
+        "32",
         "-o",
         s(&png),
     ]);
-    assert!(out.contains("no boundaries"), "{out}");
+    assert!(out.contains("threshold plane"), "{out}");
     assert_shows_a_landscape(&png, 50);
+    // The decision boundary (where tanh(x - y/2 + 0.1) crosses 0) is drawn dark on the
+    // surfaces and the floor; the background and the lit surfaces are far brighter.
+    let image = image::open(&png).unwrap().to_rgba8();
+    let dark = image
+        .pixels()
+        .filter(|p| p.0[..3].iter().all(|&v| v < 48))
+        .count();
+    assert!(dark >= 20, "{dark} boundary pixels");
 }
 
 #[test]

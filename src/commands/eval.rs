@@ -48,7 +48,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
 
     let shape = arrays.shape();
-    let counts = class_counts(&arrays, model.outputs());
+    let counts = class_counts(&arrays, &model);
     // Written in flag order, each array freed as soon as it is on disk.
     if let Some(field) = arrays.take_field() {
         npy::write_field(files.next().expect("a file per output"), field)?;
@@ -93,9 +93,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
 }
 
 /// Cells per class: from the flags word, else from the field (when only it was asked).
-fn class_counts(arrays: &faultline_model::GridArrays, outputs: usize) -> Vec<usize> {
-    use faultline_model::arrays::{CLASS_MASK, argmax};
-    let mut counts = vec![0usize; outputs];
+fn class_counts(arrays: &faultline_model::GridArrays, model: &faultline_model::Mlp) -> Vec<usize> {
+    use faultline_model::arrays::{CLASS_MASK, class_of};
+    let (outputs, threshold) = (model.outputs(), model.threshold());
+    let mut counts = vec![0usize; model.classes()];
     match (&arrays.flags, &arrays.classes, &arrays.field) {
         (Some(flags), _, _) => flags
             .iter()
@@ -103,7 +104,7 @@ fn class_counts(arrays: &faultline_model::GridArrays, outputs: usize) -> Vec<usi
         (None, Some(classes), _) => classes.iter().for_each(|&k| counts[k as usize] += 1),
         (None, None, Some(field)) => field
             .chunks(outputs.max(1))
-            .for_each(|z| counts[argmax(z) as usize] += 1),
+            .for_each(|z| counts[class_of(z, threshold) as usize] += 1),
         (None, None, None) => {}
     }
     counts

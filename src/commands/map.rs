@@ -91,8 +91,5 @@ pub fn run(args: MapArgs) -> Result<()> {
             ""
         }
     );
-    if model.outputs() == 1 {
-        println!("note: the model has one output, so there are no boundaries to draw");
-    }
     Ok(())
 }

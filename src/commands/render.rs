@@ -63,18 +63,19 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .map_err(std::io::Error::other)
     })?;
     println!(
-        "wrote {} ({}x{}, {} surfaces of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
+        "wrote {} ({}x{}, {} of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
         args.output.display(),
         args.width,
         args.height,
-        model.outputs(),
+        if model.outputs() == 1 {
+            "1 surface and its threshold plane".to_string()
+        } else {
+            format!("{} surfaces", model.outputs())
+        },
         args.landscape.resolution,
         engine.describe(),
         ctx.describe(),
         seconds
     );
-    if model.outputs() == 1 {
-        println!("note: the model has one output, so there are no boundaries to draw");
-    }
     Ok(())
 }

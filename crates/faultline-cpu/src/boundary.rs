@@ -6,7 +6,7 @@
 //! neighbours. The definitions are those of `faultline_model::arrays` (the reference,
 //! which the tests compare with) and of shaders/boundary.wgsl.
 
-use faultline_model::arrays::{Field, pair_count, too_many_pairs, tracks_crossings};
+use faultline_model::arrays::{Field, class_of, pair_count, too_many_pairs, tracks_crossings};
 use faultline_model::{ModelError, PairMask};
 use rayon::prelude::*;
 
@@ -38,7 +38,9 @@ impl Codes {
             .par_chunks_mut(w.max(1))
             .zip(signs.par_chunks_mut(w.max(1)))
             .zip(rows)
-            .for_each(|((classes, signs), row)| codes_into(row, c, classes, signs));
+            .for_each(|((classes, signs), row)| {
+                codes_into(row, c, field.threshold, classes, signs)
+            });
         Codes {
             width: field.width,
             height: field.height,
@@ -171,7 +173,13 @@ pub fn flags_into(field: &Field, out: &mut [u32]) {
                 signs: vec![0; (last - r0) * w],
             };
             let values = &field.values[r0 * w * c..last * w * c];
-            codes_into(values, c, &mut codes.classes, &mut codes.signs);
+            codes_into(
+                values,
+                c,
+                field.threshold,
+                &mut codes.classes,
+                &mut codes.signs,
+            );
             for (r, out) in out.chunks_mut(w).enumerate() {
                 codes.flag_row(r, out);
             }
@@ -187,6 +195,8 @@ pub fn flags_into(field: &Field, out: &mut [u32]) {
 pub(crate) struct RowMarker {
     width: usize,
     channels: usize,
+    /// A one-output model's class threshold.
+    threshold: f32,
     /// Codes of up to `rows + 1` rows: one packed word per cell when the pairs fit
     /// ([`PACKED_PAIRS`]), else separate classes and sign masks.
     codes: RowCodes,
@@ -210,8 +220,9 @@ const PACKED_PAIRS: usize = 24;
 const PACKED_SHIFT: u32 = 8;
 
 impl RowMarker {
-    /// A marker for rows `width` wide of `channels` outputs, fed at most `rows` at a time.
-    pub(crate) fn new(width: usize, channels: usize, rows: usize) -> RowMarker {
+    /// A marker for rows `width` wide of `channels` outputs (one output: classes by
+    /// `threshold`), fed at most `rows` at a time.
+    pub(crate) fn new(width: usize, channels: usize, threshold: f32, rows: usize) -> RowMarker {
         let cells = (rows + 1) * width;
         let codes = if pair_count(channels) <= PACKED_PAIRS {
             RowCodes::Packed(vec![0; cells])
@@ -226,6 +237,7 @@ impl RowMarker {
         RowMarker {
             width,
             channels,
+            threshold,
             codes,
             held: false,
         }
@@ -243,10 +255,13 @@ impl RowMarker {
         let n = rows.len() / (w * self.channels);
         let slots = first * w..(first + n) * w;
         match &mut self.codes {
-            RowCodes::Packed(codes) => packed_codes_into(rows, self.channels, &mut codes[slots]),
+            RowCodes::Packed(codes) => {
+                packed_codes_into(rows, self.channels, self.threshold, &mut codes[slots])
+            }
             RowCodes::Wide(codes) => codes_into(
                 rows,
                 self.channels,
+                self.threshold,
                 &mut codes.classes[slots.clone()],
                 &mut codes.signs[slots],
             ),
@@ -326,7 +341,7 @@ impl RowMarker {
 
 /// Packed codes (`class | signs << PACKED_SHIFT`) of every cell of `values`.
 #[inline(always)]
-fn packed_codes_into(values: &[f32], c: usize, out: &mut [u32]) {
+fn packed_codes_into(values: &[f32], c: usize, threshold: f32, out: &mut [u32]) {
     #[inline(always)]
     fn fixed<const C: usize>(values: &[f32], out: &mut [u32]) {
         for (o, z) in out.iter_mut().zip(values.chunks_exact(C)) {
@@ -335,7 +350,10 @@ fn packed_codes_into(values: &[f32], c: usize, out: &mut [u32]) {
         }
     }
     match c {
-        1 => fixed::<1>(values, out),
+        1 => out
+            .iter_mut()
+            .zip(values)
+            .for_each(|(o, &z)| *o = class_of(std::slice::from_ref(&z), threshold)),
         2 => fixed::<2>(values, out),
         3 => fixed::<3>(values, out),
         4 => fixed::<4>(values, out),
@@ -377,7 +395,13 @@ fn flag_packed(a: u32, b: u32, u: u32, d: u32) -> u32 {
 /// The class and sign mask of every cell of `values` (`C` outputs per cell), with the
 /// channel count known at compile time for the common small ones.
 #[inline(always)]
-fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMask]) {
+fn codes_into(
+    values: &[f32],
+    c: usize,
+    threshold: f32,
+    classes: &mut [u32],
+    signs: &mut [PairMask],
+) {
     #[inline(always)]
     fn fixed<const C: usize>(values: &[f32], classes: &mut [u32], signs: &mut [PairMask]) {
         for ((class, sign), z) in classes.iter_mut().zip(signs).zip(values.chunks_exact(C)) {
@@ -386,7 +410,11 @@ fn codes_into(values: &[f32], c: usize, classes: &mut [u32], signs: &mut [PairMa
         }
     }
     match c {
-        1 => fixed::<1>(values, classes, signs),
+        1 => {
+            for ((class, sign), &z) in classes.iter_mut().zip(signs).zip(values) {
+                (*class, *sign) = (class_of(std::slice::from_ref(&z), threshold), 0);
+            }
+        }
         2 => fixed::<2>(values, classes, signs),
         3 => fixed::<3>(values, classes, signs),
         4 => fixed::<4>(values, classes, signs),

@@ -60,6 +60,7 @@ impl GridEngine for CpuEvaluator {
                     height: h,
                     channels: c,
                     values,
+                    threshold: self.mlp.threshold(),
                 };
                 let pairs = boundary::Codes::of(&field).pairs(h, c)?;
                 (Some(field.values), Some(pairs))
@@ -67,7 +68,12 @@ impl GridEngine for CpuEvaluator {
             (field, _) => (field, None),
         };
         Ok(GridArrays::from_parts(
-            grid, c, request, field, flags, pairs,
+            grid,
+            (c, self.mlp.threshold()),
+            request,
+            field,
+            flags,
+            pairs,
         ))
     }
 }

@@ -150,6 +150,7 @@ impl CpuEvaluator {
             height: rows.len(),
             channels,
             values,
+            threshold: self.mlp.threshold(),
         }
     }
 
@@ -318,7 +319,7 @@ fn mark_band(
 ) {
     let (w, c) = (grid.width, ev.mlp.outputs());
     let n = flags.len() / w;
-    let mut marker = boundary::RowMarker::new(w, c, MARK_ROWS);
+    let mut marker = boundary::RowMarker::new(w, c, ev.mlp.threshold(), MARK_ROWS);
     let mut scratch = if field.is_none() {
         vec![0.0f32; MARK_ROWS * w * c]
     } else {

@@ -74,7 +74,7 @@ impl GridEngine for GridEvaluator {
         let flags = request.needs_flags().then_some(out.flags);
         Ok(GridArrays::from_parts(
             grid,
-            out.channels,
+            (out.channels, self.threshold),
             request,
             out.field,
             flags,

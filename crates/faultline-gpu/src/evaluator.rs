@@ -78,6 +78,8 @@ pub struct GridEvaluator {
     cache: std::sync::Mutex<Option<(BufferKey, BandBuffers)>>,
     /// Multiply-adds per point of the network.
     multiply_adds: usize,
+    /// A one-output model's class threshold (`Mlp::threshold`).
+    pub(crate) threshold: f32,
     /// Boundary pass dispatches so far (tests check what a request runs).
     boundary_dispatches: std::sync::atomic::AtomicUsize,
     /// Seconds spent generating WGSL and creating the field pipeline.
@@ -177,6 +179,7 @@ impl GridEvaluator {
             weights,
             cache: std::sync::Mutex::new(None),
             multiply_adds: faultline_shader::multiply_adds(mlp),
+            threshold: mlp.threshold(),
             boundary_dispatches: Default::default(),
             pipeline_seconds: 0.0,
         };

@@ -11,6 +11,8 @@ pub struct GridOutput {
     pub height: usize,
     /// C.
     pub channels: usize,
+    /// For one output: the threshold class 1 is above (`Mlp::threshold`).
+    pub threshold: f32,
     /// The field, when asked for.
     pub field: Option<Vec<f32>>,
     /// Per cell: class | DECISION | JUNCTION | CROSSING.

@@ -28,6 +28,7 @@ fn both_engines_match_the_reference_through_the_trait() {
         width: a.width,
         height: a.height,
         channels: a.channels,
+        threshold: a.threshold,
         field: a.field,
         flags: a.flags.expect("flags were asked"),
         pairs: a.pairs,
@@ -186,6 +187,67 @@ fn many_outputs_match_the_reference_on_both_engines() {
                 };
                 let e = engine.evaluate(&g, &pairs, &mut |_| {}).unwrap_err();
                 assert!(e.to_string().contains("at most 64 pairs"), "{what}: {e}");
+            }
+        }
+    }
+}
+
+/// A one-output model is a binary classifier: class 1 where the output is above its
+/// threshold (0.5 after a sigmoid, 0 after identity or tanh). Both engines, every path,
+/// whole and in bands, against the f64 reference, differences only where the output is
+/// within 1e-4 of the threshold.
+#[test]
+fn one_output_classifiers_have_two_classes_and_a_boundary() {
+    use faultline_model::{Field, GridEngine, GridRequest};
+    let request = GridRequest {
+        field: true,
+        classes: true,
+        decision: true,
+        flags: true,
+        ..GridRequest::default()
+    };
+    let g = grid(53, 37);
+    for (output, threshold) in [
+        (Activation::Sigmoid, 0.5),
+        (Activation::Identity, 0.0),
+        (Activation::Tanh, 0.0),
+    ] {
+        let m = net(&[2, 8, 1], Activation::Tanh, output, 11, 2.0);
+        assert_eq!(m.threshold(), threshold);
+        let reference = Field::reference(&m, &g).unwrap();
+        let expected = reference.classes();
+        let ones = expected.iter().filter(|&&k| k == 1).count();
+        assert!(
+            ones > g.points() / 10 && ones < g.points() * 9 / 10,
+            "{output:?}: {ones} of {} cells in class 1",
+            g.points()
+        );
+        let mut engines: Vec<Box<dyn GridEngine>> =
+            vec![Box::new(faultline_cpu::CpuEvaluator::new(&m).unwrap())];
+        for ctx in contexts() {
+            engines.push(Box::new(
+                GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap(),
+            ));
+        }
+        for engine in &engines {
+            for bands in [None, Some(4)] {
+                let what = format!("{output:?} on {}, bands {bands:?}", engine.describe());
+                let r = GridRequest {
+                    max_band_rows: bands,
+                    ..request
+                };
+                let a = engine.evaluate(&g, &r, &mut |_| {}).unwrap();
+                let (classes, decision) = (a.classes.unwrap(), a.decision.unwrap());
+                for cell in 0..g.points() {
+                    let z = reference.values[cell];
+                    assert!(
+                        classes[cell] == expected[cell] || (z - threshold).abs() < 1e-4,
+                        "{what}: class at cell {cell} (z = {z})"
+                    );
+                }
+                assert!(decision.contains(&1), "{what}: no boundary");
+                let marked = decision.iter().filter(|&&d| d == 1).count();
+                assert!(marked < g.points() / 5, "{what}: {marked} boundary cells");
             }
         }
     }

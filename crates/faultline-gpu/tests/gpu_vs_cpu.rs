@@ -166,10 +166,10 @@ fn one_row_one_column_and_one_output_grids() {
         let single = net(&[2, 4, 1], Activation::Relu, Activation::Identity, 6, 1.0);
         let ev = GridEvaluator::new(&ctx, &single, KernelOptions::default()).unwrap();
         let (out, _) = ev.evaluate(&grid(9, 9), &ALL).unwrap();
-        assert!(
-            out.flags.iter().all(|&f| f == 0),
-            "one output: class 0 everywhere, no boundaries"
-        );
+        // One output: two classes split at the threshold (0 after identity), no pairs.
+        assert_twin_exact(&out, "one output");
+        assert_matches_reference(&single, &grid(9, 9), &out, "one output");
+        assert!(out.pairs.as_ref().unwrap().iter().all(|&p| p == 0));
     }
 }
 

@@ -87,11 +87,19 @@ impl fmt::Display for Activation {
 impl FromStr for Activation {
     type Err = ModelError;
 
+    /// Our names, any case, and other tools' spellings: `logistic` (scikit-learn),
+    /// `ReLU`, `LeakyReLU`, `Sigmoid`, `Tanh`, `Softmax` (PyTorch), `linear` (Keras).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        Activation::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
+        let lower = s.to_ascii_lowercase();
+        let alias = match lower.as_str() {
+            "logistic" => Some(Activation::Sigmoid),
+            "linear" | "none" => Some(Activation::Identity),
+            "leakyrelu" | "leaky-relu" => Some(Activation::LeakyRelu),
+            _ => None,
+        };
+        alias
+            .or_else(|| Activation::ALL.into_iter().find(|a| a.name() == lower))
             .ok_or_else(|| {
                 let known: Vec<&str> = Activation::ALL.iter().map(|a| a.name()).collect();
                 ModelError::Metadata(format!(
@@ -166,6 +174,22 @@ impl_real!(f64);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_tools_spellings_are_accepted() {
+        for (name, a) in [
+            ("logistic", Activation::Sigmoid),
+            ("ReLU", Activation::Relu),
+            ("Sigmoid", Activation::Sigmoid),
+            ("Tanh", Activation::Tanh),
+            ("linear", Activation::Identity),
+            ("LeakyReLU", Activation::LeakyRelu),
+            ("Softmax", Activation::Softmax),
+        ] {
+            assert_eq!(name.parse::<Activation>().unwrap(), a, "{name}");
+        }
+        assert!("gelu".parse::<Activation>().is_err());
+    }
 
     #[test]
     fn names_round_trip() {

@@ -97,6 +97,8 @@ pub struct Field {
     pub channels: usize,
     /// Row-major `[H, W, C]` values.
     pub values: Vec<f32>,
+    /// For one output: the threshold class 1 is above ([`Mlp::threshold`]).
+    pub threshold: f32,
 }
 
 impl Field {
@@ -132,6 +134,7 @@ impl Field {
             height,
             channels,
             values,
+            threshold: mlp.threshold(),
         })
     }
 
@@ -145,7 +148,7 @@ impl Field {
     pub fn classes(&self) -> Vec<u32> {
         (0..self.height)
             .flat_map(|r| (0..self.width).map(move |c| (r, c)))
-            .map(|(r, c)| argmax(self.at(r, c)))
+            .map(|(r, c)| class_of(self.at(r, c), self.threshold))
             .collect()
     }
 
@@ -193,6 +196,24 @@ pub fn junctions(classes: &[u32], width: usize, height: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The number of classes of `outputs` outputs: one output is a binary classifier (2).
+pub fn class_count(outputs: usize) -> usize {
+    if outputs == 1 { 2 } else { outputs }
+}
+
+/// The class of one cell's outputs `z`: the argmax, the lowest index winning ties; for one
+/// output (a binary classifier), 1 where it is above `threshold` ([`Mlp::threshold`]), else
+/// 0. The rule every engine follows (the WGSL twin is generated in faultline-shader's
+/// `network/codes.rs`, the CPU's in faultline-cpu's `boundary.rs`).
+#[inline]
+pub fn class_of(z: &[f32], threshold: f32) -> u32 {
+    if z.len() == 1 {
+        u32::from(z[0] > threshold)
+    } else {
+        argmax(z)
+    }
 }
 
 /// The argmax of `z`, the lowest index winning ties.

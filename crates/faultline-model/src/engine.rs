@@ -90,6 +90,8 @@ pub struct GridArrays {
     pub height: usize,
     /// C.
     pub channels: usize,
+    /// For one output: the threshold class 1 is above (`Mlp::threshold`).
+    pub threshold: f32,
     /// The field.
     pub field: Option<Vec<f32>>,
     /// The argmax per cell, the lowest index winning ties.
@@ -109,7 +111,7 @@ impl GridArrays {
     /// them, for every engine.
     pub fn from_parts(
         grid: &GridSpec,
-        channels: usize,
+        (channels, threshold): (usize, f32),
         request: &GridRequest,
         field: Option<Vec<f32>>,
         flags: Option<Vec<u32>>,
@@ -126,6 +128,7 @@ impl GridArrays {
             width: grid.width,
             height: grid.height,
             channels,
+            threshold,
             field: field.filter(|_| request.field),
             classes,
             pairs: pairs.filter(|_| request.pairs),
@@ -141,6 +144,7 @@ impl GridArrays {
             height: self.height,
             channels: self.channels,
             values: values.clone(),
+            threshold: self.threshold,
         })
     }
 
@@ -151,6 +155,7 @@ impl GridArrays {
             height: self.height,
             channels: self.channels,
             values,
+            threshold: self.threshold,
         })
     }
 
@@ -162,6 +167,7 @@ impl GridArrays {
             height: self.height,
             channels: self.channels,
             values: Vec::new(),
+            threshold: self.threshold,
         }
     }
 }
@@ -227,7 +233,7 @@ mod tests {
             decision: true,
             ..GridRequest::default()
         };
-        let a = GridArrays::from_parts(&grid(), 4, &request, None, Some(flags), None);
+        let a = GridArrays::from_parts(&grid(), (4, 0.0), &request, None, Some(flags), None);
         assert_eq!(a.classes, Some(vec![3, 1]));
         assert_eq!(a.decision, Some(vec![1, 0]));
         assert_eq!(a.flags, None, "flags were not asked for");
@@ -238,7 +244,7 @@ mod tests {
     fn arrays_not_asked_for_are_dropped() {
         let a = GridArrays::from_parts(
             &grid(),
-            1,
+            (1, 0.0),
             &GridRequest::field(),
             Some(vec![0.5, 0.25]),
             Some(vec![0, 0]),

@@ -104,7 +104,12 @@ impl ModelMetadata {
     /// Checks the name lists against the network's input and output counts.
     pub(crate) fn check_against(&self, inputs: usize, outputs: usize) -> Result<(), ModelError> {
         for (key, list, expected, what) in [
-            ("classes", &self.classes, outputs, "outputs"),
+            (
+                "classes",
+                &self.classes,
+                crate::arrays::class_count(outputs),
+                "classes",
+            ),
             ("inputs", &self.inputs, inputs, "inputs"),
         ] {
             if let Some(list) = list

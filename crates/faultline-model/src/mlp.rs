@@ -146,12 +146,29 @@ impl Mlp {
             .sum()
     }
 
-    /// The class names from the metadata, or `class 0`, `class 1`, ... .
+    /// The number of classes: the outputs, or 2 for a one-output (binary) classifier.
+    pub fn classes(&self) -> usize {
+        crate::arrays::class_count(self.outputs())
+    }
+
+    /// The score a one-output (binary) classifier's output is compared with: the output
+    /// activation at 0 (0.5 after a sigmoid, 0 after identity, tanh, relu or leaky_relu).
+    /// Class 1 is where the output is above it (see [`crate::arrays::class_of`]).
+    pub fn threshold(&self) -> f32 {
+        let mut zero = [0.0f64];
+        self.layers[self.layers.len() - 1]
+            .activation
+            .apply(&mut zero);
+        zero[0] as f32
+    }
+
+    /// The class names from the metadata, or `class 0`, `class 1`, ... (two for a
+    /// one-output classifier).
     pub fn class_names(&self) -> Vec<String> {
         self.metadata
             .classes
             .clone()
-            .unwrap_or_else(|| (0..self.outputs()).map(|k| format!("class {k}")).collect())
+            .unwrap_or_else(|| (0..self.classes()).map(|k| format!("class {k}")).collect())
     }
 
     /// The input names from the metadata, or `x0`, `x1`, ... .

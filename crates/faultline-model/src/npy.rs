@@ -102,6 +102,7 @@ mod tests {
             height: 2,
             channels: 1,
             values: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            threshold: 0.0,
         };
         write_field(OutputFile::create(&path).unwrap(), field).unwrap();
         let bytes = std::fs::read(&path).unwrap();

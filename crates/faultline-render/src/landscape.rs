@@ -121,6 +121,7 @@ pub(crate) struct Uniforms {
     grid: [u32; 4],
     shape: [f32; 4],
     view: [u32; 4],
+    binary: [f32; 4],
 }
 
 /// Pipelines and targets for drawing landscapes into textures of one format.
@@ -236,7 +237,7 @@ impl LandscapeRenderer {
         let (mode, class) = match view.mode {
             Mode::All => (0, 0),
             Mode::Envelope => (1, 0),
-            Mode::Single(k) => (2, k.min(scene.channels - 1) as u32),
+            Mode::Single(k) => (2, k.min(scene.surfaces - 1) as u32),
         };
         let toggles = u32::from(view.decision)
             | u32::from(view.crossings) << 1
@@ -259,6 +260,7 @@ impl LandscapeRenderer {
                 view.alpha,
             ],
             view: [mode, class, view.visible, toggles],
+            binary: [scene.threshold, 0.0, 0.0, 0.0],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -413,7 +415,7 @@ fn record(
     match view.mode {
         Mode::All => {
             pass.set_pipeline(&pipelines.blended);
-            pass.draw(vertices, 0..scene.channels as u32);
+            pass.draw(vertices, 0..scene.surfaces as u32);
         }
         Mode::Envelope | Mode::Single(_) => {
             pass.set_pipeline(&pipelines.opaque);
@@ -452,6 +454,7 @@ mod tests {
             ("grid", offset_of!(Uniforms, grid)),
             ("shape", offset_of!(Uniforms, shape)),
             ("view", offset_of!(Uniforms, view)),
+            ("binary", offset_of!(Uniforms, binary)),
         ]
         .map(|(n, o)| (n.to_string(), o));
         assert_eq!(wgsl, rust);

@@ -80,6 +80,11 @@ pub struct Scene {
     pub height: usize,
     /// C.
     pub channels: usize,
+    /// The surfaces drawn: C, or 2 for a one-output model (its threshold plane as class
+    /// 0, its output as class 1).
+    pub surfaces: usize,
+    /// A one-output model's class threshold (`Mlp::threshold`).
+    pub threshold: f32,
     /// The smallest and largest output over the domain (from a coarse CPU evaluation),
     /// mapped to the floor and to `height_scale`.
     pub z_range: [f32; 2],
@@ -135,8 +140,13 @@ impl Scene {
             .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
                 (lo.min(v), hi.max(v))
             });
+        // A one-output model's threshold plane is drawn too.
+        let (lo, hi) = match mlp.outputs() {
+            1 => (lo.min(mlp.threshold()), hi.max(mlp.threshold())),
+            _ => (lo, hi),
+        };
         let span = (hi - lo).max(1e-6);
-        let colours: Vec<[f32; 4]> = (0..mlp.outputs())
+        let colours: Vec<[f32; 4]> = (0..mlp.classes())
             .map(|k| {
                 let [r, g, b] = class_colour(k).map(srgb_to_linear);
                 [r, g, b, 1.0]
@@ -156,6 +166,8 @@ impl Scene {
             width: resolution,
             height: resolution,
             channels: mlp.outputs(),
+            surfaces: mlp.classes(),
+            threshold: mlp.threshold(),
             z_range: [lo - 0.02 * span, hi + 0.02 * span],
             domain,
             class_names: mlp.class_names(),

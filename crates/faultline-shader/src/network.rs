@@ -126,7 +126,7 @@ pub fn evaluate_function(mlp: &Mlp, form: Form, lanes: u32) -> Function {
         lanes
     ))];
     let z = layers(mlp, form, &mut body);
-    body.extend(argmax_and_signs(channels, &z));
+    body.extend(argmax_and_signs(channels, mlp.threshold(), &z));
     body.extend(stores(channels, lanes, &z));
     Function {
         doc: vec![

@@ -82,6 +82,7 @@ impl GridEvaluator {
         let mut scratch = GridOutput::default();
         let out = host.unwrap_or(&mut scratch);
         out.shape_for(width, height, channels, request, readback);
+        out.threshold = self.threshold;
         let [dx, dy] = grid.step();
         let started = Instant::now();
         let mut bands = 0;

@@ -62,6 +62,7 @@ pub fn assert_twin_exact(out: &GridOutput, what: &str) {
         height: out.height,
         channels: out.channels,
         values: out.field.clone().unwrap(),
+        threshold: out.threshold,
     };
     let classes = field.classes();
     assert_eq!(out.classes(), classes, "{what}: classes");

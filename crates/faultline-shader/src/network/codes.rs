@@ -4,8 +4,32 @@
 use super::*;
 use crate::wgsl::{BinOp, Expr, Stmt, Ty};
 
-/// `class` (argmax, lowest index on ties) and `s{w}` (sign words), unrolled over C.
-pub(super) fn argmax_and_signs(channels: usize, z: &dyn Fn(usize) -> Expr) -> Vec<Stmt> {
+/// `class` (argmax, lowest index on ties) and `s{w}` (sign words), unrolled over C. One
+/// output is a binary classifier: class 1 where it is above `threshold` (the rule of
+/// `faultline_model::arrays::class_of`).
+pub(super) fn argmax_and_signs(
+    channels: usize,
+    threshold: f32,
+    z: &dyn Fn(usize) -> Expr,
+) -> Vec<Stmt> {
+    if channels == 1 {
+        return vec![
+            Stmt::Comment("one output: class 1 above the threshold".into()),
+            Stmt::Var(
+                "winner".into(),
+                Ty::LaneU,
+                Expr::call(
+                    "select",
+                    vec![
+                        vu(Expr::U32(0)),
+                        vu(Expr::U32(1)),
+                        z(0).bin(BinOp::Gt, v(Expr::F32(threshold))),
+                    ],
+                ),
+            ),
+            Stmt::Var("s0".into(), Ty::LaneU, vu(Expr::U32(0))),
+        ];
+    }
     let mut body = vec![
         Stmt::Comment("argmax, the lowest index winning ties".into()),
         Stmt::Var("best".into(), Ty::Lane, z(0)),

@@ -75,7 +75,7 @@ pub(super) fn packed_network(mlp: &Mlp, form: Form, row: bool) -> Function {
     } else {
         layers(mlp, form, &mut body)
     };
-    body.extend(argmax_and_signs(channels, &z));
+    body.extend(argmax_and_signs(channels, mlp.threshold(), &z));
     let outputs = match form {
         Form::Unrolled => Expr::call(
             format!("array<V, {channels}>"),

@@ -35,7 +35,7 @@ impl App {
     }
 
     pub(super) fn key(&mut self, event_loop: &ActiveEventLoop, code: KeyCode) {
-        let classes = self.scene.channels;
+        let classes = self.scene.surfaces;
         match code {
             KeyCode::Escape => event_loop.exit(),
             KeyCode::KeyR => {
