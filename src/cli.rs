@@ -12,6 +12,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Activations of a model file that names none (a PyTorch state dict), one per
+    /// linear layer: e.g. relu,relu,softmax. Names as PyTorch, scikit-learn and Keras
+    /// spell them are accepted.
+    #[arg(long, global = true, value_name = "LIST")]
+    pub activations: Option<String>,
 }
 
 /// The subcommands.
@@ -37,6 +42,28 @@ pub enum Command {
     View(ViewArgs),
     /// Train the paper's network on S1 and show it (PNGs when there is no display).
     Demo(DemoArgs),
+    /// Write any model file Faultline reads (a PyTorch state dict, ...) in its own
+    /// format, with metadata, so it is converted once.
+    Convert(ConvertArgs),
+}
+
+/// `faultline convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The model file to read.
+    pub input: PathBuf,
+    /// Where to write the .safetensors file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Class names, comma separated (one per output; two for a one-output model).
+    #[arg(long)]
+    pub classes: Option<String>,
+    /// Input names, comma separated.
+    #[arg(long)]
+    pub inputs: Option<String>,
+    /// The default view x0,x1,y0,y1.
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
 }
 
 /// `faultline train`.

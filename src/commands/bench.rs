@@ -114,7 +114,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let backends = parse_backends(&args.backend)?;
     let models = match &args.model {
         Some(path) => {
-            let mlp = faultline_model::io::load(path)?;
+            let mlp = super::load_model(path)?;
             let domain = mlp
                 .metadata
                 .domain

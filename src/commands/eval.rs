@@ -18,7 +18,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         ("--pairs", &args.pairs),
         ("--decision", &args.decision),
     ];
-    let model = faultline_model::io::load(&args.model)?;
+    let model = super::load_model(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     if args.pairs.is_some() {
         npy::pairs_dtype(model.outputs())?;

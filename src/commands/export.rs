@@ -7,7 +7,7 @@ use crate::output::prepare_one;
 use faultline_shader::{KernelOptions, export_source, grid_kernel};
 
 pub fn run(args: ExportArgs) -> Result<()> {
-    let model = faultline_model::io::load(&args.model)?;
+    let model = super::load_model(&args.model)?;
     let output = prepare_one("--wgsl", &args.wgsl, &[("the model", &args.model)])?;
     let kernel = grid_kernel(&model, KernelOptions::default())?;
     let source = export_source(&model, &kernel);

@@ -5,9 +5,11 @@ use anyhow::Result;
 use crate::cli::InspectArgs;
 
 pub fn run(args: InspectArgs) -> Result<()> {
-    let model = faultline_model::io::load(&args.model)?;
+    let loaded = super::load(&args.model)?;
+    let model = &loaded.mlp;
     let m = &model.metadata;
     println!("model       {}", args.model.display());
+    println!("format      {}", loaded.layout.describe());
     println!(
         "network     {} ({} parameters)",
         model.architecture(),
@@ -19,6 +21,9 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "{label:<11} {k}: {} -> {} {}",
             layer.inputs, layer.outputs, layer.activation
         );
+    }
+    if loaded.activations_given {
+        println!("            (activations from --activations; the file names none)");
     }
     println!("inputs      {}", model.input_names().join(", "));
     println!("classes     {}", model.class_names().join(", "));

@@ -15,7 +15,7 @@ use faultline_render::{MapStyle, compose_map};
 
 pub fn run(args: MapArgs) -> Result<()> {
     png_path("-o", &args.output)?;
-    let model = faultline_model::io::load(&args.model)?;
+    let model = super::load_model(&args.model)?;
     let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
     if args.crossings && !faultline_model::arrays::tracks_crossings(model.outputs()) {
         bail!(

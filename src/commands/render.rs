@@ -21,7 +21,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.height
         );
     }
-    let model = faultline_model::io::load(&args.model)?;
+    let model = super::load_model(&args.model)?;
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
     let max = ctx.limits.max_texture_dimension_2d;

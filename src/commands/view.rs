@@ -94,7 +94,7 @@ pub fn run(args: ViewArgs) -> Result<()> {
             &[("the model", &args.model)],
         )?);
     }
-    let model = faultline_model::io::load(&args.model)?;
+    let model = super::load_model(&args.model)?;
     open(
         model,
         &args.model,

@@ -14,10 +14,8 @@ use std::path::Path;
 
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
+use crate::layout::Layout;
 use crate::{Activation, Layer, Mlp, ModelError, ModelMetadata};
-
-/// A tensor as read: its shape and its values converted to `f32`.
-type RawTensor = (Vec<usize>, Vec<f32>);
 
 /// Reads and validates a model file.
 pub fn load(path: &Path) -> Result<Mlp, ModelError> {
@@ -27,8 +25,7 @@ pub fn load(path: &Path) -> Result<Mlp, ModelError> {
             std::io::Error::other("is a directory, expected a .safetensors file"),
         ));
     }
-    let bytes = read_regular_file(path)?;
-    from_bytes(&bytes).map_err(|e| e.in_file(path))
+    Ok(load_with(path, &LoadOptions::default())?.mlp)
 }
 
 /// The bytes of `path`, refusing what is not a regular file (a FIFO would block, a device
@@ -64,8 +61,54 @@ pub fn read_regular_file(path: &Path) -> Result<Vec<u8>, ModelError> {
 /// The largest model or data file read: 4 GiB.
 pub const MAX_FILE_BYTES: u64 = 4 << 30;
 
+/// What to use where a model file says nothing.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The activations, one per layer, for files without `activations` metadata (PyTorch
+    /// state dicts).
+    pub activations: Option<Vec<Activation>>,
+}
+
+/// A model as read, with how its file named its layers.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The model.
+    pub mlp: Mlp,
+    /// How the file named its layers.
+    pub layout: Layout,
+    /// Whether the activations came from [`LoadOptions`] rather than the file.
+    pub activations_given: bool,
+}
+
+/// Reads and validates a model file with `options`; errors name the file.
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, ModelError> {
+    let bytes = read_regular_file(path)?;
+    if let Some(why) = pickled(&bytes) {
+        return Err(ModelError::Format(format!(
+            "{why}: a pickled PyTorch file is never unpickled here (unpickling runs code); save its weights as safetensors: python -c \"import torch; from safetensors.torch import save_file; save_file(torch.load('{0}', weights_only=True), '{0}.safetensors')\"",
+            path.display()
+        ))
+        .in_file(path));
+    }
+    from_bytes_with(&bytes, options).map_err(|e| e.in_file(path))
+}
+
+/// What a pickled file (`torch.save`) looks like, if `bytes` are one.
+fn pickled(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [b'P', b'K', 3, 4, ..] => Some("a zip archive (torch.save)"),
+        [0x80, 2..=5, ..] => Some("a pickle (torch.save)"),
+        _ => None,
+    }
+}
+
 /// Parses and validates the bytes of a model file.
 pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, ModelError> {
+    Ok(from_bytes_with(bytes, &LoadOptions::default())?.mlp)
+}
+
+/// Parses and validates the bytes of a model file with `options`.
+pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded, ModelError> {
     check_framing(bytes)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(format_error)?;
     let tensors = SafeTensors::deserialize(bytes).map_err(format_error)?;
@@ -75,45 +118,70 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, ModelError> {
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
 
-    let mut found: BTreeMap<usize, [Option<RawTensor>; 2]> = BTreeMap::new();
+    let mut named = Vec::new();
     for (name, view) in tensors.tensors() {
-        let (k, slot) = parse_tensor_name(&name)?;
         let values = to_f32(&name, view.dtype(), view.data())?;
-        found.entry(k).or_default()[slot] = Some((view.shape().to_vec(), values));
+        let offset = view.data().as_ptr() as usize - bytes.as_ptr() as usize;
+        named.push((name, offset, (view.shape().to_vec(), values)));
     }
-    if found.is_empty() {
+    if named.is_empty() {
         return Err(ModelError::Invalid(
             "the file holds no layers (expected tensors layers.0.weight, layers.0.bias, ...)"
                 .into(),
         ));
     }
-    if let Some(missing) = (0..found.len()).find(|k| !found.contains_key(k)) {
-        let present: Vec<String> = found.keys().map(usize::to_string).collect();
-        return Err(ModelError::Invalid(format!(
-            "layer numbering has a gap: layers.{missing} is missing (found layers {})",
-            present.join(", ")
-        )));
-    }
-
-    let activations = parse_activations(&meta, found.len())?;
+    let (layout, found) = crate::layout::layers(named)?;
+    let names: Vec<String> = match &layout {
+        Layout::Faultline => (0..found.len()).map(|k| format!("layers.{k}")).collect(),
+        Layout::StateDict { modules, .. } => modules.clone(),
+    };
+    let (activations, activations_given) = match (
+        meta.contains_key("activations"),
+        &options.activations,
+    ) {
+        (true, _) => (parse_activations(&meta, found.len())?, false),
+        (false, Some(given)) if given.len() == found.len() => (given.clone(), true),
+        (false, Some(given)) => {
+            return Err(ModelError::Metadata(format!(
+                "--activations lists {} entries but the file has {} linear layers ({})",
+                given.len(),
+                found.len(),
+                names.join(", ")
+            )));
+        }
+        (false, None) if matches!(layout, Layout::StateDict { .. }) => {
+            return Err(ModelError::Metadata(format!(
+                "no 'activations' metadata (a PyTorch state dict of {} linear layers: {}); pass --activations with one per layer, e.g. --activations {}",
+                found.len(),
+                names.join(", "),
+                example_activations(found.len())
+            )));
+        }
+        (false, None) => (parse_activations(&meta, found.len())?, false),
+    };
     let mut layers = Vec::with_capacity(found.len());
-    for ((k, [weight, bias]), activation) in found.into_iter().zip(activations) {
-        let missing = |what: &str| ModelError::Invalid(format!("missing tensor layers.{k}.{what}"));
+    for ((name, [weight, bias]), activation) in names.iter().zip(found).zip(activations) {
+        let missing = |what: &str| ModelError::Invalid(format!("missing tensor {name}.{what}"));
         let (w_shape, weight) = weight.ok_or_else(|| missing("weight"))?;
-        let (b_shape, bias) = bias.ok_or_else(|| missing("bias"))?;
         let [outputs, inputs] = w_shape[..] else {
             return Err(ModelError::Invalid(format!(
-                "layers.{k}.weight has shape {w_shape:?}, expected [out, in]"
+                "{name}.weight has shape {w_shape:?}, expected [out, in]"
             )));
         };
         if outputs == 0 || inputs == 0 {
             return Err(ModelError::Invalid(format!(
-                "layers.{k}.weight has shape {w_shape:?}: a layer cannot have zero width"
+                "{name}.weight has shape {w_shape:?}: a layer cannot have zero width"
             )));
         }
+        // nn.Linear(bias=False) saves no bias: zeros.
+        let (b_shape, bias) = match (bias, &layout) {
+            (Some(b), _) => b,
+            (None, Layout::StateDict { .. }) => (vec![outputs], vec![0.0; outputs]),
+            (None, Layout::Faultline) => return Err(missing("bias")),
+        };
         if b_shape != [outputs] {
             return Err(ModelError::Invalid(format!(
-                "layers.{k}.bias has shape {b_shape:?}, expected [{outputs}] to match layers.{k}.weight {w_shape:?}"
+                "{name}.bias has shape {b_shape:?}, expected [{outputs}] to match {name}.weight {w_shape:?}"
             )));
         }
         layers.push(Layer {
@@ -124,7 +192,19 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Mlp, ModelError> {
             activation,
         });
     }
-    Mlp::new(layers, ModelMetadata::from_map(&meta)?)
+    let mlp = Mlp::new(layers, ModelMetadata::from_map(&meta)?)?;
+    Ok(Loaded {
+        mlp,
+        layout,
+        activations_given,
+    })
+}
+
+/// `relu,relu,softmax`-style example for `layers` layers.
+fn example_activations(layers: usize) -> String {
+    let mut v = vec!["relu"; layers.saturating_sub(1)];
+    v.push("softmax");
+    v.join(",")
 }
 
 /// Checks the 8-byte length prefix against the file size before the parser sees it, so
@@ -163,29 +243,6 @@ fn format_error(e: SafeTensorError) -> ModelError {
             ModelError::Format("the header is not valid safetensors JSON".into())
         }
         other => ModelError::Format(other.to_string()),
-    }
-}
-
-/// `layers.{k}.weight` -> (k, 0), `layers.{k}.bias` -> (k, 1).
-fn parse_tensor_name(name: &str) -> Result<(usize, usize), ModelError> {
-    let unexpected = || {
-        ModelError::Invalid(format!(
-            "unexpected tensor '{name}' (expected layers.{{k}}.weight and layers.{{k}}.bias)"
-        ))
-    };
-    let rest = name.strip_prefix("layers.").ok_or_else(unexpected)?;
-    let (index, kind) = rest.split_once('.').ok_or_else(unexpected)?;
-    if index.is_empty()
-        || !index.bytes().all(|b| b.is_ascii_digit())
-        || (index.len() > 1 && index.starts_with('0'))
-    {
-        return Err(unexpected());
-    }
-    let k: usize = index.parse().map_err(|_| unexpected())?;
-    match kind {
-        "weight" => Ok((k, 0)),
-        "bias" => Ok((k, 1)),
-        _ => Err(unexpected()),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod grid;
 pub mod io;
+pub mod layout;
 pub mod metadata;
 pub mod mlp;
 pub mod npy;
