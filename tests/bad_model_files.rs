@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{fails, s};
 
@@ -285,16 +285,7 @@ fn check(path: &Path, phrase: &str, case: &str, dir: &Path) {
         "{case}: eval said '{eval}', expected '{phrase}'"
     );
     assert!(!out.exists(), "{case}: eval left an output file");
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".faultline-")
-        })
-        .collect();
+    let leftovers = common::temporaries(dir);
     assert!(
         leftovers.is_empty(),
         "{case}: temporary files left: {leftovers:?}"

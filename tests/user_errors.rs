@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{diagonal_model, fails, faultline, faultline_env, ok, s};
+use common::{diagonal_model, fails, faultline, faultline_env, ok, s, temporaries};
 use faultline_model::{Activation, Domain, Layer, Mlp, ModelMetadata};
 
 /// Saves a one-layer identity-output model `z = W x + b` with `domain`.
@@ -33,20 +33,6 @@ fn linear_model(
     let path = dir.join(name);
     faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
     path
-}
-
-/// Hidden temporary files left in `dir`.
-fn temporaries(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".faultline-")
-        })
-        .collect()
 }
 
 #[test]

@@ -122,3 +122,17 @@ pub fn diagonal_model(dir: &Path, extent: f64) -> std::path::PathBuf {
     faultline_model::io::save(&Mlp::new(vec![layer], metadata).unwrap(), &path).unwrap();
     path
 }
+
+/// The hidden temporary files (`.faultline-*`) left in `dir`.
+pub fn temporaries(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".faultline-")
+        })
+        .collect()
+}

@@ -107,7 +107,7 @@ fn the_field_alone_runs_no_boundary_pass() {
 #[test]
 fn many_outputs_match_the_reference_on_both_engines() {
     use faultline_model::arrays::{CROSSING, top_two_within};
-    use faultline_model::{Field, GridEngine, GridRequest};
+    use faultline_model::{Field, GridRequest};
     let request = GridRequest {
         field: true,
         classes: true,
@@ -147,13 +147,7 @@ fn many_outputs_match_the_reference_on_both_engines() {
             distinct >= 6,
             "{outputs} outputs: only {distinct} classes on the grid"
         );
-        let mut engines: Vec<Box<dyn GridEngine>> =
-            vec![Box::new(faultline_cpu::CpuEvaluator::new(&m).unwrap())];
-        for ctx in contexts() {
-            engines.push(Box::new(
-                GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap(),
-            ));
-        }
+        let engines = every_engine(&m);
         for engine in &engines {
             for bands in [None, Some(5)] {
                 let what = format!(
@@ -198,7 +192,7 @@ fn many_outputs_match_the_reference_on_both_engines() {
 /// within 1e-4 of the threshold.
 #[test]
 fn one_output_classifiers_have_two_classes_and_a_boundary() {
-    use faultline_model::{Field, GridEngine, GridRequest};
+    use faultline_model::{Field, GridRequest};
     let request = GridRequest {
         field: true,
         classes: true,
@@ -222,13 +216,7 @@ fn one_output_classifiers_have_two_classes_and_a_boundary() {
             "{output:?}: {ones} of {} cells in class 1",
             g.points()
         );
-        let mut engines: Vec<Box<dyn GridEngine>> =
-            vec![Box::new(faultline_cpu::CpuEvaluator::new(&m).unwrap())];
-        for ctx in contexts() {
-            engines.push(Box::new(
-                GridEvaluator::new(&ctx, &m, KernelOptions::default()).unwrap(),
-            ));
-        }
+        let engines = every_engine(&m);
         for engine in &engines {
             for bands in [None, Some(4)] {
                 let what = format!("{output:?} on {}, bands {bands:?}", engine.describe());
@@ -251,4 +239,16 @@ fn one_output_classifiers_have_two_classes_and_a_boundary() {
             }
         }
     }
+}
+
+/// The native CPU engine and the GPU engine on every path of the adapter, for `m`.
+fn every_engine(m: &Mlp) -> Vec<Box<dyn faultline_model::GridEngine>> {
+    let mut engines: Vec<Box<dyn faultline_model::GridEngine>> =
+        vec![Box::new(faultline_cpu::CpuEvaluator::new(m).unwrap())];
+    for ctx in contexts() {
+        engines.push(Box::new(
+            GridEvaluator::new(&ctx, m, KernelOptions::default()).unwrap(),
+        ));
+    }
+    engines
 }
