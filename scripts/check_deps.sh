@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the dependency rules the crates' lib.rs state: burn only in faultline-train,
-# winit only in faultline-viewer, no wgpu in faultline-model, faultline-cpu or
+# winit only in faultline-viewer, no wgpu in faultline-model, faultline-import, faultline-cpu or
 # faultline-shader (normal dependencies; dev-dependencies may use anything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ status=0
 # crate: the dependencies it must not have (prefixes of crate names)
 rules=(
   "faultline-model:burn winit wgpu"
+  "faultline-import:burn winit wgpu"
   "faultline-cpu:burn winit wgpu"
   "faultline-shader:burn winit wgpu"
   "faultline-gpu:burn winit"

@@ -12,12 +12,13 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors_loader header_keys)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors_loader onnx_importer header_keys)
 for target in "${targets[@]}"; do
   corpus=fuzz/corpus/$target
   mkdir -p "$corpus"
   case $target in
     safetensors_loader) cp tests/fixtures/*.safetensors "$corpus"/ ;;
+    onnx_importer) cp tests/fixtures/*.onnx "$corpus"/ ;;
     header_keys)
       for f in tests/fixtures/*.safetensors; do
         python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',d[:8])[0]; sys.stdout.buffer.write(d[8:8+n])" "$f" >"$corpus/$(basename "$f").json"

@@ -36,7 +36,7 @@ pub fn run(args: ConvertArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(","),
         args.input.display(),
-        loaded.layout.describe()
+        loaded.format
     );
     Ok(())
 }

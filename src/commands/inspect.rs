@@ -9,7 +9,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let model = &loaded.mlp;
     let m = &model.metadata;
     println!("model       {}", args.model.display());
-    println!("format      {}", loaded.layout.describe());
+    println!("format      {}", loaded.format);
     println!(
         "network     {} ({} parameters)",
         model.architecture(),

@@ -21,15 +21,46 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
 use faultline_model::Mlp;
-use faultline_model::io::{LoadOptions, Loaded};
+use faultline_model::io::LoadOptions;
 
 /// How every command reads model files (the global `--activations`).
 static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
 
-/// Reads a model file as the command line says (`--activations`).
-pub fn load(path: &Path) -> Result<Loaded> {
+/// A model as read, whatever its file was.
+pub struct Model {
+    /// The network.
+    pub mlp: Mlp,
+    /// What the file was, for `inspect` and `convert`.
+    pub format: String,
+    /// Whether the activations came from `--activations`.
+    pub activations_given: bool,
+}
+
+/// Reads a model file as the command line says (`--activations`): safetensors (our
+/// layout or a PyTorch state dict) or ONNX, told apart by content.
+pub fn load(path: &Path) -> Result<Model> {
     let options = LOAD_OPTIONS.get_or_init(LoadOptions::default);
-    Ok(faultline_model::io::load_with(path, options)?)
+    let bytes = faultline_model::io::read_regular_file(path).ok();
+    let is_onnx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+        || bytes
+            .as_deref()
+            .is_some_and(faultline_import::onnx::looks_like_onnx);
+    if let (true, Some(bytes)) = (is_onnx, &bytes) {
+        let imported = faultline_import::onnx::from_bytes(bytes).map_err(|e| e.in_file(path))?;
+        return Ok(Model {
+            mlp: imported.mlp,
+            format: imported.describe,
+            activations_given: false,
+        });
+    }
+    let loaded = faultline_model::io::load_with(path, options)?;
+    Ok(Model {
+        format: loaded.layout.describe(),
+        mlp: loaded.mlp,
+        activations_given: loaded.activations_given,
+    })
 }
 
 /// [`load`], the model alone.
