@@ -226,6 +226,8 @@ fn bad_files_get_one_line() {
             fixture("bad_constant_scores"),
             "no output of the graph is computed from its input",
         ),
+        // Found by the onnx_importer fuzz target: integer weights read as floats.
+        (fixture("bad_fuzz_int_weights"), "hold no 4 float numbers"),
     ];
     for (file, phrase) in cases {
         let line = fails(&["inspect", &file]);
