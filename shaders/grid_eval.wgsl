@@ -74,6 +74,6 @@ fn relu(v: V) -> V {
     return max(v, V(0.0));
 }
 
-fn leaky_relu(v: V) -> V {
-    return select(v * 0.01, v, v > V(0.0));
+fn leaky_relu(v: V, slope: f32) -> V {
+    return select(v * slope, v, v > V(0.0));
 }

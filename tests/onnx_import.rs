@@ -1,6 +1,8 @@
 //! ONNX files as exporters write them (tests/fixtures/make_onnx_fixtures.py): skl2onnx's
 //! MLPClassifier (multiclass, binary with ZipMap, a Pipeline with its StandardScaler), and
-//! the layouts of torch.onnx.export (Gemm) and tf2onnx (MatMul + Add), against
+//! the layouts of torch.onnx.export (TorchScript: Gemm; dynamo: model-local functions with
+//! Transpose + MatMul + Add and a leaky relu slope by attribute reference) and tf2onnx
+//! (MatMul + Add), against
 //! onnxruntime's scores (stored, and recomputed at 256^2 when onnxruntime is importable)
 //! and scikit-learn's predict; bad files refused in one line.
 
@@ -13,12 +15,13 @@ use common::{fails, gpu_available, ok, read_f64, s};
 use ndarray_npy::ReadNpyExt;
 
 /// (fixture, domain flag, scores column of a one-output model in onnxruntime's output)
-const MODELS: [(&str, &str, Option<usize>); 5] = [
+const MODELS: [(&str, &str, Option<usize>); 6] = [
     ("skl_multi", "--domain=-6,8,-4,10", None),
     ("skl_binary", "--domain=-1.5,2.5,-1,1.5", Some(1)),
     ("skl_pipeline", "--domain=25,225,50,175", Some(1)),
     ("torch_gemm", "--domain=-3,3,-2,2", None),
     ("keras_dense", "--domain=-3,3,-2,2", None),
+    ("torch_dynamo", "--domain=-3,3,-2,2", None),
 ];
 
 fn fixture(name: &str) -> String {
@@ -205,6 +208,14 @@ fn inspect_says_what_each_file_is() {
         out.contains("2-5-4-3") && out.contains("4 -> 3 softmax") && out.contains("input[0]"),
         "{out}"
     );
+    let out = ok(&["inspect", &fixture("torch_dynamo")]);
+    assert!(
+        out.contains("ONNX from pytorch 2.3.1")
+            && out.contains("2 -> 8 leaky_relu(0.2)")
+            && out.contains("8 -> 4 identity")
+            && out.contains("l_x_[1]"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -228,6 +239,7 @@ fn bad_files_get_one_line() {
         ),
         // Found by the onnx_importer fuzz target: integer weights read as floats.
         (fixture("bad_fuzz_int_weights"), "hold no 4 float numbers"),
+        (fixture("bad_recursive_function"), "levels deep"),
     ];
     for (file, phrase) in cases {
         let line = fails(&["inspect", &file]);

@@ -60,7 +60,10 @@ pub(crate) fn activate<const FMA: bool>(activation: Activation, blocks: &mut [Bl
         Activation::Sigmoid => map_lanes(blocks, math::sigmoid::<FMA>),
         Activation::Tanh => map_lanes(blocks, math::tanh::<FMA>),
         Activation::Relu => map_lanes(blocks, |x| x.max(0.0)),
-        Activation::LeakyRelu => map_lanes(blocks, |x| if x > 0.0 { x } else { x * 0.01 }),
+        Activation::LeakyRelu(slope) => {
+            let slope = slope.get();
+            map_lanes(blocks, |x| if x > 0.0 { x } else { x * slope })
+        }
     }
 }
 

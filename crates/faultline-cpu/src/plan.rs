@@ -77,7 +77,7 @@ impl<'a> RowPlan<'a> {
             Activation::Sigmoid | Activation::Tanh => {
                 Factored::new(mlp, &xs64).map_or(FirstLayer::Dense, FirstLayer::Factored)
             }
-            Activation::Relu | Activation::LeakyRelu | Activation::Identity
+            Activation::Relu | Activation::LeakyRelu(_) | Activation::Identity
                 if mlp.layers().len() >= 2 =>
             {
                 FirstLayer::Regions(Regions::new(mlp))
@@ -293,8 +293,8 @@ impl Regions {
         }
         let negative = match first.activation {
             Activation::Relu => 0.0,
-            // The dense kernel multiplies by 0.01 in f32.
-            Activation::LeakyRelu => f64::from(0.01f32),
+            // The dense kernel multiplies by the f32 slope.
+            Activation::LeakyRelu(slope) => f64::from(slope.get()),
             _ => 1.0,
         };
         Regions { negative, second_t }

@@ -3,7 +3,7 @@
 use faultline_cpu::{CpuEvaluator, Isa};
 use faultline_model::arrays::Field;
 use faultline_model::random::{random_mlp, test_suite};
-use faultline_model::{Activation, Domain, GridSpec, Layer, Mlp};
+use faultline_model::{Activation, Domain, GridSpec, Layer, Mlp, Slope};
 
 #[test]
 fn every_activation_shape_and_isa_matches_the_reference() {
@@ -96,7 +96,7 @@ fn each_row_plan_matches_the_reference_on_wide_grids() {
         ),
         (
             &[2, 32, 16, 4][..],
-            Activation::LeakyRelu,
+            Activation::LeakyRelu(Slope::new(0.2).unwrap()),
             Activation::Softmax,
             "regions",
         ),

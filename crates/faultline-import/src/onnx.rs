@@ -3,13 +3,15 @@
 //! The graph's nodes are followed in their (topological) order from its one input: affine
 //! preprocessing on the input (skl2onnx's `Scaler`, `Sub`/`Add`/`Mul`/`Div` by constants)
 //! is folded into the first layer exactly in float64; `MatMul` + `Add` and `Gemm` are
-//! linear layers; `Relu`, `Sigmoid`, `Tanh`, `Softmax` (last axis), `LeakyRelu` (slope
-//! 0.01) and `Identity` their activations; `Cast`, `Flatten` and `Reshape` on the chain
-//! change nothing; skl2onnx's binary `[1 - p, p]` (`Sub` + `Concat`) is a one-output
+//! linear layers; `Relu`, `Sigmoid`, `Tanh`, `Softmax` (last axis), `LeakyRelu` (its
+//! alpha) and `Identity` their activations; `Cast`, `Flatten` and `Reshape` on the chain
+//! change nothing; constants are folded (`Transpose` of a weight, `Mul`/`Add`/`Sub`/`Div`/
+//! `Neg` of constants); model-local functions are inlined first; skl2onnx's binary `[1 - p, p]` (`Sub` + `Concat`) is a one-output
 //! classifier. What computes labels from the scores (`ArgMax`, `ArrayFeatureExtractor`,
 //! `ZipMap`, ...) is ignored; class labels are read from it. Any other node the scores
 //! depend on is refused, naming it.
 
+mod inline;
 pub mod messages;
 mod walk;
 
@@ -80,7 +82,9 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Imported, ModelError> {
     };
     walk.syms
         .insert(input.clone(), Sym::Input(Affine::default()));
-    for node in &g.nodes {
+    let nodes = inline::inline(&g.nodes, &model.functions)
+        .map_err(|e| invalid(format!("the graph cannot be read: {e}")))?;
+    for node in &nodes {
         walk.node(node)?;
     }
     let scores = g

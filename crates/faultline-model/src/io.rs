@@ -299,7 +299,7 @@ fn parse_activations(
 pub fn to_bytes(mlp: &Mlp) -> Vec<u8> {
     let mut meta = BTreeMap::new();
     mlp.metadata.to_map(&mut meta);
-    let activations: Vec<&str> = mlp.layers().iter().map(|l| l.activation.name()).collect();
+    let activations: Vec<String> = mlp.layers().iter().map(|l| l.activation.name()).collect();
     meta.insert("activations".into(), activations.join(","));
 
     // Tensors sorted by name, as the safetensors crate orders same-dtype tensors.

@@ -23,7 +23,7 @@ pub mod output_file;
 pub mod random;
 pub mod unique_keys;
 
-pub use activation::Activation;
+pub use activation::{Activation, Slope};
 pub use arrays::{Field, PairMask, pair_count, pair_index};
 pub use domain::Domain;
 pub use engine::{EngineError, GridArrays, GridEngine, GridRequest};

@@ -1,7 +1,7 @@
 //! Seeded pseudo-random networks for tests and benchmarks (no `rand` dependency: the
 //! generator is a plain xorshift, so the same seed gives the same net everywhere).
 
-use crate::{Activation, Layer, Mlp, ModelMetadata};
+use crate::{Activation, Layer, Mlp, ModelMetadata, Slope};
 
 /// An MLP with the given widths (`[inputs, hidden.., outputs]`), `hidden` activations on
 /// the hidden layers and `output` on the last, weights uniform in `+-scale / sqrt(in)` and
@@ -42,15 +42,17 @@ pub fn random_mlp(
 }
 
 /// The suite of nets every fast path is checked against the reference with: five shapes
-/// (including C = 1 and C = 11) times every hidden activation, with the output activation
+/// (including C = 1 and C = 11) times every hidden activation (leaky relu at slopes 0.01
+/// and 0.2), with the output activation
 /// rotating through all six, seeded.
 pub fn test_suite() -> Vec<Mlp> {
     let hidden = [
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
-        Activation::LeakyRelu,
+        Activation::LeakyRelu(Slope::DEFAULT),
         Activation::Identity,
+        Activation::LeakyRelu(Slope::new(0.2).expect("0.2 is a slope")),
     ];
     let shapes: [&[usize]; 5] = [
         &[2, 3, 3],

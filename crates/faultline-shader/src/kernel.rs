@@ -315,6 +315,6 @@ pub fn export_source(mlp: &Mlp, kernel: &GridKernel) -> String {
 }
 
 fn activations(mlp: &Mlp) -> String {
-    let names: Vec<&str> = mlp.layers().iter().map(|l| l.activation.name()).collect();
+    let names: Vec<String> = mlp.layers().iter().map(|l| l.activation.name()).collect();
     names.join(", ")
 }

@@ -89,7 +89,9 @@ fn activate(activation: Activation, value: Expr) -> Expr {
         Activation::Sigmoid => Expr::call("sigmoid", vec![value]),
         Activation::Tanh => Expr::call("tanh_safe", vec![value]),
         Activation::Relu => Expr::call("relu", vec![value]),
-        Activation::LeakyRelu => Expr::call("leaky_relu", vec![value]),
+        Activation::LeakyRelu(slope) => {
+            Expr::call("leaky_relu", vec![value, Expr::F32(slope.get())])
+        }
     }
 }
 

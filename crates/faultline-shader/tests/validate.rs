@@ -1,6 +1,6 @@
 //! Every shader this crate produces or ships is parsed and validated by naga.
 
-use faultline_model::{Activation, Mlp};
+use faultline_model::{Activation, Mlp, Slope};
 use faultline_shader::wgsl::Expr;
 use faultline_shader::{
     Form, KernelOptions, Stores, boundary_packed_source, boundary_source, export_source,
@@ -118,7 +118,8 @@ fn every_activation_and_form_validates() {
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
-        Activation::LeakyRelu,
+        Activation::LeakyRelu(Slope::DEFAULT),
+        Activation::LeakyRelu(Slope::new(0.2).unwrap()),
     ];
     for (h, &hidden) in hidden.iter().enumerate() {
         for output in Activation::ALL {

@@ -129,9 +129,7 @@ pub fn apply(activation: Activation, x: Tensor<2>) -> Tensor<2> {
         Activation::Sigmoid => activation::sigmoid(x),
         Activation::Tanh => activation::tanh(x),
         Activation::Relu => activation::relu(x),
-        Activation::LeakyRelu => {
-            activation::leaky_relu(x, faultline_model::activation::LEAKY_RELU_SLOPE)
-        }
+        Activation::LeakyRelu(slope) => activation::leaky_relu(x, f64::from(slope.get())),
         Activation::Softmax => activation::softmax(x, 1),
     }
 }

@@ -10,6 +10,28 @@ pub struct Model {
     pub producer: String,
     /// `graph` (7).
     pub graph: Graph,
+    /// `functions` (25): model-local functions, inlined before the walk.
+    pub functions: Vec<Function>,
+}
+
+/// `FunctionProto`: a model-local function (what `torch.onnx.export`'s dynamo exporter
+/// wraps each module in).
+#[derive(Debug, Default, Clone)]
+pub struct Function {
+    /// `name` (1): the op type that calls it.
+    pub name: String,
+    /// `domain` (10).
+    pub domain: String,
+    /// `overload` (13).
+    pub overload: String,
+    /// `input` (4): the formal inputs.
+    pub inputs: Vec<String>,
+    /// `output` (5): the formal outputs.
+    pub outputs: Vec<String>,
+    /// `attribute_proto` (11): attributes with their defaults.
+    pub attribute_defaults: Vec<Attribute>,
+    /// `node` (7).
+    pub nodes: Vec<Node>,
 }
 
 /// `GraphProto`.
@@ -26,7 +48,7 @@ pub struct Graph {
 }
 
 /// `NodeProto`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Node {
     /// `input` (1).
     pub inputs: Vec<String>,
@@ -38,15 +60,19 @@ pub struct Node {
     pub op: String,
     /// `domain` (7).
     pub domain: String,
+    /// `overload` (8): which overload of a model-local function it calls.
+    pub overload: String,
     /// `attribute` (5).
     pub attributes: Vec<Attribute>,
 }
 
 /// `AttributeProto` (the kinds an MLP's nodes use).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Attribute {
     /// `name` (1).
     pub name: String,
+    /// `ref_attr_name` (21): inside a function, the caller's attribute this one takes.
+    pub ref_attr_name: String,
     /// `f` (2).
     pub f: Option<f32>,
     /// `i` (3).
@@ -111,6 +137,7 @@ pub fn model(bytes: &[u8]) -> Result<Model, WireError> {
                 m.graph = graph(b)?;
                 graphs += 1;
             }
+            (25, Value::Bytes(b)) => m.functions.push(function(b)?),
             _ => {}
         }
     }
@@ -135,6 +162,23 @@ fn graph(bytes: &[u8]) -> Result<Graph, WireError> {
     Ok(g)
 }
 
+fn function(bytes: &[u8]) -> Result<Function, WireError> {
+    let mut f = Function::default();
+    for field in Fields::new(bytes) {
+        match field? {
+            (1, Value::Bytes(b)) => f.name = string(b),
+            (4, Value::Bytes(b)) => f.inputs.push(string(b)),
+            (5, Value::Bytes(b)) => f.outputs.push(string(b)),
+            (7, Value::Bytes(b)) => f.nodes.push(node(b)?),
+            (10, Value::Bytes(b)) => f.domain = string(b),
+            (11, Value::Bytes(b)) => f.attribute_defaults.push(attribute(b)?),
+            (13, Value::Bytes(b)) => f.overload = string(b),
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
 fn value_info_name(bytes: &[u8]) -> Result<String, WireError> {
     for field in Fields::new(bytes) {
         if let (1, Value::Bytes(b)) = field? {
@@ -153,6 +197,7 @@ fn node(bytes: &[u8]) -> Result<Node, WireError> {
             (3, Value::Bytes(b)) => n.name = string(b),
             (4, Value::Bytes(b)) => n.op = string(b),
             (7, Value::Bytes(b)) => n.domain = string(b),
+            (8, Value::Bytes(b)) => n.overload = string(b),
             (5, Value::Bytes(b)) => n.attributes.push(attribute(b)?),
             _ => {}
         }
@@ -176,6 +221,7 @@ fn attribute(bytes: &[u8]) -> Result<Attribute, WireError> {
                 .ints
                 .extend(packed_varints(b)?.into_iter().map(|v| v as i64)),
             (9, Value::Bytes(b)) => a.strings.push(string(b)),
+            (21, Value::Bytes(b)) => a.ref_attr_name = string(b),
             _ => {}
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use faultline_model::{Activation, Layer, ModelError};
+use faultline_model::{Activation, Layer, ModelError, Slope};
 
 use super::messages::{Node, Tensor};
 
@@ -102,6 +102,7 @@ impl Walk {
         }
         if on_chain.is_empty() {
             // Constant folding and label post-processing: nothing the scores depend on.
+            self.fold_constant(n);
             return Ok(());
         }
         if LABEL_OPS.contains(&n.op.as_str()) || (n.op == "Cast" && !casts_to_float(n)) {
@@ -225,8 +226,13 @@ impl Walk {
                         .map_or(1.0, f64::from)
                 };
                 let gemm = n.op == "Gemm";
-                if gemm && int("transA") != 0 {
-                    return Err(refuse("transA = 1 is not a dense layer on the input"));
+                // transA = 1 on the graph's own input: the samples are its columns; the
+                // layer is the same. Anywhere else the batch would be transposed.
+                if gemm && int("transA") != 0 && !matches!(&s, Sym::Input(a) if a.scale.is_empty())
+                {
+                    return Err(refuse(
+                        "transA = 1 on anything but the graph's raw input is not a dense layer",
+                    ));
                 }
                 let trans_b = gemm && int("transB") != 0;
                 let alpha = if gemm { float("alpha") } else { 1.0 };
@@ -326,14 +332,9 @@ impl Walk {
                             .find(|a| a.name == "alpha")
                             .and_then(|a| a.f)
                             .unwrap_or(0.01);
-                        if (f64::from(alpha) - faultline_model::activation::LEAKY_RELU_SLOPE).abs()
-                            > 1e-7
-                        {
-                            return Err(refuse(&format!(
-                                "slope {alpha}; Faultline's leaky_relu has slope 0.01"
-                            )));
-                        }
-                        Activation::LeakyRelu
+                        let slope =
+                            Slope::new(f64::from(alpha)).map_err(|e| refuse(&e.to_string()))?;
+                        Activation::LeakyRelu(slope)
                     }
                 };
                 layers.push(pending.layer(activation));
@@ -373,6 +374,51 @@ impl Walk {
         Ok(())
     }
 
+    /// Records the output of an op whose inputs are all constants, for the ops exporters
+    /// write around weights: `Transpose` (2-D), `Identity`, `Cast` to a float type,
+    /// `Reshape` to explicit 2-D dims, `Neg`, and
+    /// `Mul`/`Add`/`Sub`/`Div` of equal shapes or by a scalar. Other ops are left alone
+    /// (what they compute is refused later if the chain needs it).
+    fn fold_constant(&mut self, n: &Node) {
+        let Some(out) = n.outputs.first() else {
+            return;
+        };
+        let args: Option<Vec<&Tensor>> = n
+            .inputs
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| self.consts.get(s))
+            .collect();
+        let Some(args) = args else {
+            return;
+        };
+        let folded = match (n.op.as_str(), &args[..]) {
+            ("Identity", [t]) => Some((*t).clone()),
+            ("Cast", [t]) if casts_to_float(n) => Some((*t).clone()),
+            ("Neg", [t]) => Some(Tensor {
+                floats: t.floats.iter().map(|v| -v).collect(),
+                ..(*t).clone()
+            }),
+            ("Transpose", [t]) => transpose(t, n),
+            ("Reshape", [t, shape]) => {
+                // A weight reshaped to explicit 2-D dims keeps its numbers.
+                let dims: Vec<u64> = shape.ints.iter().map(|&d| d.max(0) as u64).collect();
+                (dims.len() == 2 && dims.iter().product::<u64>() == t.floats.len() as u64).then(
+                    || Tensor {
+                        dims,
+                        ..(*t).clone()
+                    },
+                )
+            }
+            (op @ ("Mul" | "Add" | "Sub" | "Div"), [a, b]) => elementwise(op, a, b),
+            _ => None,
+        };
+        if let Some(mut t) = folded {
+            t.name = out.clone();
+            self.consts.insert(out.clone(), t);
+        }
+    }
+
     /// Class labels from ZipMap's attributes or the `classes` constant of
     /// ArrayFeatureExtractor.
     fn read_labels(&mut self, n: &Node) {
@@ -395,6 +441,59 @@ impl Walk {
             }
         }
     }
+}
+
+/// A 2-D float constant transposed (perm absent or `[1, 0]`).
+fn transpose(t: &Tensor, n: &Node) -> Option<Tensor> {
+    let perm = n
+        .attributes
+        .iter()
+        .find(|a| a.name == "perm")
+        .map(|a| &a.ints);
+    let [rows, cols] = t.dims[..] else {
+        return None;
+    };
+    if perm.is_some_and(|p| p[..] != [1, 0]) || t.floats.len() as u64 != rows * cols {
+        return None;
+    }
+    let (rows, cols) = (rows as usize, cols as usize);
+    let floats = (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| (r, c)))
+        .map(|(r, c)| t.floats[r * cols + c])
+        .collect();
+    Some(Tensor {
+        dims: vec![cols as u64, rows as u64],
+        floats,
+        ..t.clone()
+    })
+}
+
+/// `a op b` for float constants of one shape, or one of them a single number.
+fn elementwise(op: &str, a: &Tensor, b: &Tensor) -> Option<Tensor> {
+    let f = |x: f64, y: f64| match op {
+        "Mul" => x * y,
+        "Add" => x + y,
+        "Sub" => x - y,
+        _ => x / y,
+    };
+    let (fa, fb) = (&a.floats, &b.floats);
+    let (floats, dims) = match (fa.len(), fb.len()) {
+        (0, _) | (_, 0) => return None,
+        (n, m) if n == m && a.dims == b.dims => (
+            fa.iter().zip(fb).map(|(&x, &y)| f(x, y)).collect(),
+            a.dims.clone(),
+        ),
+        (_, 1) => (fa.iter().map(|&x| f(x, fb[0])).collect(), a.dims.clone()),
+        (1, _) => (fb.iter().map(|&y| f(fa[0], y)).collect(), b.dims.clone()),
+        _ => return None,
+    };
+    Some(Tensor {
+        name: String::new(),
+        dims,
+        floats,
+        ints: Vec::new(),
+        strings: Vec::new(),
+    })
 }
 
 fn casts_to_float(n: &Node) -> bool {
