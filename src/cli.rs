@@ -130,6 +130,32 @@ pub enum Backend {
     Cpu,
 }
 
+/// The plane through a wider model's input space that a grid shows (eval, map, render,
+/// view). A grid point (s, t) is the input origin + s·u + t·v.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlaneArgs {
+    /// Inputs A and B (names or 0-based indices) as the grid's x and y; the others fixed
+    /// (default for a model with more than 2 inputs: its first two).
+    #[arg(long, value_name = "A,B")]
+    pub axes: Option<String>,
+    /// The fixed inputs of an axis slice, NAME=VALUE,... (names or indices; default: the
+    /// model's reference point, else 0).
+    #[arg(long, value_name = "NAME=VALUE,...", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// The plane through rows I, J, K (0-based) of a CSV file: DATA.csv:I,J,K.
+    #[arg(long, value_name = "DATA:I,J,K")]
+    pub through: Option<String>,
+    /// The plane through a CSV file's mean along its first two principal components.
+    #[arg(long, value_name = "DATA")]
+    pub pca: Option<PathBuf>,
+    /// A plane file: {"origin": [...], "u": [...], "v": [...]}, optional "domain".
+    #[arg(long, value_name = "FILE.json")]
+    pub plane: Option<PathBuf>,
+    /// Write the plane used (origin, u, v, domain, inputs, how) as JSON.
+    #[arg(long, value_name = "FILE.json")]
+    pub plane_out: Option<PathBuf>,
+}
+
 /// `faultline eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -156,6 +182,9 @@ pub struct EvalArgs {
     /// Write the decision boundary, uint8 [H, W].
     #[arg(long)]
     pub decision: Option<PathBuf>,
+    /// The plane through input space (models with more than 2 inputs).
+    #[command(flatten)]
+    pub plane: PlaneArgs,
 }
 
 /// `faultline map`.
@@ -181,6 +210,17 @@ pub struct MapArgs {
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// The plane through input space (models with more than 2 inputs).
+    #[command(flatten)]
+    pub plane: PlaneArgs,
+    /// Draw the samples of a CSV file (features as for --through; labels from its last
+    /// other column): discs in their class colour, misclassified ones as rings.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// On a plane through a wider model, draw only the samples within this distance of it
+    /// (input units; default: a tenth of the data's spread).
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub near: Option<f64>,
 }
 
 /// `faultline export`.
@@ -242,6 +282,9 @@ pub struct LandscapeArgs {
     /// Do not label the axes (input names and ranges) or draw the class legend.
     #[arg(long)]
     pub no_labels: bool,
+    /// The plane through input space (models with more than 2 inputs).
+    #[command(flatten)]
+    pub plane: PlaneArgs,
 }
 
 /// `faultline render`.

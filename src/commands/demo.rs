@@ -49,6 +49,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         domain: None,
         no_crossings: false,
         no_labels: false,
+        plane: Default::default(),
     };
     if display_available() {
         println!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use super::backend::engine;
 use super::grid_args::{check_memory, grid};
+use super::plane_args::slice;
 use crate::cli::EvalArgs;
 use crate::output::prepare;
 use faultline_model::GridRequest;
@@ -18,8 +19,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
         ("--pairs", &args.pairs),
         ("--decision", &args.decision),
     ];
-    let model = super::load_model(&args.model)?;
-    let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
+    let sliced = slice(
+        super::load_model(&args.model)?,
+        &args.model,
+        &args.plane,
+        args.domain.as_deref(),
+    )?;
+    let model = &sliced.mlp;
+    let grid = grid(model, &args.model, &args.size, args.domain.as_deref())?;
     if args.pairs.is_some() {
         npy::pairs_dtype(model.outputs())?;
     }
@@ -39,7 +46,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .filter_map(|(flag, path)| path.as_deref().map(|p| (*flag, p)))
         .collect();
     let mut files = prepare(&asked, &[("the model", &args.model)])?.into_iter();
-    let engine = engine(args.backend, &model)?;
+    let engine = engine(args.backend, model)?;
     check_memory(&grid, engine.peak_host_bytes(&grid, &request))?;
     let pipeline_seconds = engine.setup_seconds();
 
@@ -48,7 +55,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
 
     let shape = arrays.shape();
-    let counts = class_counts(&arrays, &model);
+    let counts = class_counts(&arrays, model);
     // Written in flag order, each array freed as soon as it is on disk.
     if let Some(field) = arrays.take_field() {
         npy::write_field(files.next().expect("a file per output"), field)?;
@@ -89,6 +96,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             println!("wrote {} ({})", path.display(), &flag[2..]);
         }
     }
+    sliced.record.finish(&grid.domain)?;
     Ok(())
 }
 

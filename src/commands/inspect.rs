@@ -32,7 +32,28 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "domain      x [{}, {}], y [{}, {}]",
             d.x[0], d.x[1], d.y[0], d.y[1]
         ),
+        None if model.inputs() > 2 => println!(
+            "domain      (a plane through its {} inputs: --axes A,B [--at ...], --through, --pca or --plane)",
+            model.inputs()
+        ),
         None => println!("domain      (none; pass --domain to eval)"),
+    }
+    let names = model.input_names();
+    if let Some(reference) = &m.reference {
+        let values: Vec<String> = names
+            .iter()
+            .zip(reference)
+            .map(|(n, v)| format!("{n}={v:.4}"))
+            .collect();
+        println!("reference   {}", values.join(", "));
+    }
+    if let Some(ranges) = &m.input_ranges {
+        let values: Vec<String> = names
+            .iter()
+            .zip(ranges)
+            .map(|(n, [lo, hi])| format!("{n} [{lo}, {hi}]"))
+            .collect();
+        println!("ranges      {}", values.join(", "));
     }
     match &m.training {
         Some(t) => {

@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::grid_args::domain;
+use super::plane_args::{PlaneRecord, Sliced, slice};
 use crate::cli::LandscapeArgs;
 use faultline_model::{Domain, Mlp};
 use faultline_render::{Camera, Mode, ViewOptions};
@@ -59,6 +60,10 @@ pub fn camera(s: Option<&str>) -> Result<Camera> {
 
 /// The landscape flags, validated against the model.
 pub struct Parsed {
+    /// The model on the plane shown (two inputs).
+    pub model: Mlp,
+    /// The plane used, for `--plane-out`.
+    pub plane: PlaneRecord,
     /// The input rectangle shown.
     pub domain: Domain,
     /// Where the camera starts.
@@ -67,15 +72,12 @@ pub struct Parsed {
     pub view: ViewOptions,
 }
 
-/// Validates the landscape flags against `model`.
-pub fn parse(model: &Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Parsed> {
-    if model.inputs() != 2 {
-        bail!(
-            "{}: the landscape needs a model with 2 inputs, this one has {}",
-            model_path.display(),
-            model.inputs()
-        );
-    }
+/// Validates the landscape flags against `model`, folding the plane flags into it.
+pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Parsed> {
+    let Sliced {
+        mlp: model,
+        record: plane,
+    } = slice(model, model_path, &args.plane, args.domain.as_deref())?;
     if !(2..=MAX_RESOLUTION).contains(&args.resolution) {
         bail!(
             "--resolution {}: must be between 2 and {MAX_RESOLUTION}",
@@ -93,8 +95,10 @@ pub fn parse(model: &Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Par
         ..ViewOptions::default()
     };
     Ok(Parsed {
-        domain: domain(model, model_path, args.domain.as_deref())?,
+        domain: domain(&model, model_path, args.domain.as_deref())?,
         camera: camera(args.camera.as_deref())?,
         view,
+        model,
+        plane,
     })
 }

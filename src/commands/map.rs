@@ -7,16 +7,25 @@ use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::backend::engine;
+use super::data_args::place;
 use super::grid_args::{check_memory, grid};
+use super::plane_args::slice;
 use crate::cli::MapArgs;
 use crate::output::{png_path, prepare_one};
 use faultline_model::GridRequest;
-use faultline_render::{MapStyle, compose_map};
+use faultline_render::dots::{pale, radius_for};
+use faultline_render::{Dot, MapStyle, compose_map, draw_dots};
 
 pub fn run(args: MapArgs) -> Result<()> {
     png_path("-o", &args.output)?;
-    let model = super::load_model(&args.model)?;
-    let grid = grid(&model, &args.model, &args.size, args.domain.as_deref())?;
+    let sliced = slice(
+        super::load_model(&args.model)?,
+        &args.model,
+        &args.plane,
+        args.domain.as_deref(),
+    )?;
+    let model = &sliced.mlp;
+    let grid = grid(model, &args.model, &args.size, args.domain.as_deref())?;
     if args.crossings && !faultline_model::arrays::tracks_crossings(model.outputs()) {
         bail!(
             "--crossings: {}",
@@ -26,7 +35,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, grid.points() as f64 * (4.0 + 3.0))?;
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
-    let engine = engine(args.backend, &model)?;
+    let engine = engine(args.backend, model)?;
 
     let bar = if args.quiet || grid.points() < 4 << 20 {
         ProgressBar::hidden()
@@ -50,8 +59,30 @@ pub fn run(args: MapArgs) -> Result<()> {
     let style = MapStyle {
         crossings: args.crossings,
     };
-    let image = compose_map(&flags, grid.width, grid.height, style);
+    let mut image = compose_map(&flags, grid.width, grid.height, style);
     drop(flags);
+    let data_line = match &args.data {
+        Some(data) => {
+            let (placed, line) = place(data, args.near, &sliced.record, model, &grid.domain)?;
+            let d = &grid.domain;
+            let (w, h) = (grid.width, grid.height);
+            let mut dots: Vec<Dot> = placed
+                .iter()
+                .map(|p| Dot {
+                    x: (p.s - d.x[0]) / (d.x[1] - d.x[0]) * (w.max(2) - 1) as f64,
+                    y: (h.max(2) - 1) as f64 * (1.0 - (p.t - d.y[0]) / (d.y[1] - d.y[0])),
+                    colour: faultline_render::class_colour(p.label.unwrap_or(p.predicted)),
+                    misclassified: p.label.is_some_and(|l| l != p.predicted),
+                })
+                .collect();
+            // Misclassified samples on top, where nothing hides them.
+            dots.sort_by_key(|d| d.misclassified);
+            pale(&mut image, 0.45);
+            draw_dots(&mut image, w, h, &dots, radius_for(w, h));
+            Some(line)
+        }
+        None => None,
+    };
     output.write(|w| {
         image::codecs::png::PngEncoder::new(w)
             .write_image(
@@ -91,5 +122,9 @@ pub fn run(args: MapArgs) -> Result<()> {
             ""
         }
     );
+    if let Some(line) = data_line {
+        println!("{line}");
+    }
+    sliced.record.finish(&grid.domain)?;
     Ok(())
 }

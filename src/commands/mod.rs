@@ -3,6 +3,7 @@
 mod backend;
 mod bench;
 mod convert;
+mod data_args;
 mod demo;
 mod eval;
 mod export;
@@ -10,6 +11,7 @@ mod grid_args;
 mod inspect;
 mod landscape;
 mod map;
+mod plane_args;
 mod render;
 mod train;
 mod view;

@@ -32,12 +32,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.height
         );
     }
-    let landscape = parse(&model, &args.model, &args.landscape)?;
-    let engine = SceneEngine::for_context(&ctx, &model)?;
+    let landscape = parse(model, &args.model, &args.landscape)?;
+    let model = &landscape.model;
+    let engine = SceneEngine::for_context(&ctx, model)?;
     let scene = Scene::evaluate(
         &ctx,
         &engine,
-        &model,
+        model,
         landscape.domain,
         args.landscape.resolution,
     )?;
@@ -77,5 +78,6 @@ pub fn run(args: RenderArgs) -> Result<()> {
         ctx.describe(),
         seconds
     );
+    landscape.plane.finish(&landscape.domain)?;
     Ok(())
 }

@@ -40,11 +40,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             .expect("valid template"),
     );
     let tests: Vec<(&str, &Dataset)> = data.tests.iter().map(|(n, d)| (n.as_str(), d)).collect();
-    let report = faultline_train::train(&data.train, &tests, &config, data.record, |_, loss| {
-        bar.set_message(format!("{loss:.4}"));
-        bar.inc(1);
-    })?;
+    let mut report =
+        faultline_train::train(&data.train, &tests, &config, data.record, |_, loss| {
+            bar.set_message(format!("{loss:.4}"));
+            bar.inc(1);
+        })?;
     bar.finish_and_clear();
+    if let Some((reference, ranges)) = data.placement {
+        report.model.metadata.reference = Some(reference);
+        report.model.metadata.input_ranges = Some(ranges);
+    }
 
     faultline_model::io::save_into(&report.model, output)?;
     let tests: Vec<String> = report
@@ -76,6 +81,8 @@ fn parse_activation(flag: &str, s: &str) -> Result<Activation> {
 
 /// The training set, the named test sets and the data set part of the training record.
 struct Data {
+    /// A data file's mean and ranges over all its rows (for slices of a wider model).
+    placement: Option<(Vec<f64>, Vec<[f64; 2]>)>,
     train: Dataset,
     tests: Vec<(String, Dataset)>,
     record: serde_json::Map<String, serde_json::Value>,
@@ -88,6 +95,7 @@ fn load_data(args: &TrainArgs) -> Result<Data> {
             .map_err(|e| anyhow::anyhow!("--dataset {e}"))?;
         let (train, test) = split(&all, args.seed);
         return Ok(Data {
+            placement: Some((all.mean(), all.ranges())),
             train,
             tests: vec![("test".into(), test)],
             record,
@@ -125,6 +133,7 @@ fn load_data(args: &TrainArgs) -> Result<Data> {
     record.insert("margin".into(), json!(args.margin));
     record.insert("clear_distance".into(), json!(CLEAR_DISTANCE));
     Ok(Data {
+        placement: None,
         train,
         tests: vec![("test".into(), test), ("clear".into(), clear)],
         record,

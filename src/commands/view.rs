@@ -45,14 +45,15 @@ pub fn open(
     if frames == Some(0) {
         bail!("--frames must be at least 1");
     }
-    let parsed = parse(&model, model_path, args)?;
+    let parsed = parse(model, model_path, args)?;
+    parsed.plane.finish(&parsed.domain)?;
     let name = model_path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let report = faultline_viewer::run(ViewerOptions {
         camera: parsed.camera,
-        model,
+        model: parsed.model,
         name,
         domain: parsed.domain,
         resolution: args.resolution,

@@ -75,13 +75,25 @@ pub fn s(path: &Path) -> &str {
     path.to_str().expect("utf-8 temp paths")
 }
 
-/// Reads a `.npy` file of f32 or f64 values as f64, with its shape.
+/// Reads a `.npy` file of f32, f64, u8 or u16 values as f64, with its shape.
 pub fn read_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
     use ndarray::ArrayD;
     use ndarray_npy::ReadNpyExt;
     let file = || std::fs::File::open(path).unwrap();
     if let Ok(a) = ArrayD::<f64>::read_npy(file()) {
         return (a.shape().to_vec(), a.iter().copied().collect());
+    }
+    if let Ok(a) = ArrayD::<u8>::read_npy(file()) {
+        return (
+            a.shape().to_vec(),
+            a.iter().map(|&v| f64::from(v)).collect(),
+        );
+    }
+    if let Ok(a) = ArrayD::<u16>::read_npy(file()) {
+        return (
+            a.shape().to_vec(),
+            a.iter().map(|&v| f64::from(v)).collect(),
+        );
     }
     let a = ArrayD::<f32>::read_npy(file()).unwrap();
     (

@@ -35,6 +35,9 @@ pub enum ModelError {
     /// A grid or domain is unusable.
     #[error("invalid grid: {0}")]
     Grid(String),
+    /// A plane or a data file is unusable (the message says what and where).
+    #[error("{0}")]
+    Plane(String),
     /// An output array cannot be produced as asked.
     #[error("{0}")]
     Output(String),

@@ -380,6 +380,8 @@ mod tests {
             domain: Some(Domain::new([0.0, 255.0], [0.0, 255.0]).unwrap()),
             classes: Some(vec!["white".into(), "black".into(), "grey".into()]),
             inputs: Some(vec!["x1".into(), "x2".into()]),
+            reference: Some(vec![10.5, -0.25]),
+            input_ranges: Some(vec![[0.0, 255.0], [1.0, 2.0]]),
             training: Some("{\"dataset\":\"s1\"}".into()),
             extra: BTreeMap::from([("note".into(), "kept".into())]),
         };

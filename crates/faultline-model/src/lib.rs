@@ -11,6 +11,7 @@
 pub mod activation;
 pub mod arrays;
 pub mod domain;
+pub mod eigen;
 pub mod engine;
 pub mod error;
 pub mod grid;
@@ -20,7 +21,9 @@ pub mod metadata;
 pub mod mlp;
 pub mod npy;
 pub mod output_file;
+pub mod plane;
 pub mod random;
+pub mod samples;
 pub mod unique_keys;
 
 pub use activation::{Activation, Slope};
@@ -31,3 +34,4 @@ pub use error::ModelError;
 pub use grid::GridSpec;
 pub use metadata::ModelMetadata;
 pub use mlp::{Layer, Mlp};
+pub use plane::{How, Plane, PlaneFile};

@@ -17,6 +17,12 @@ pub struct ModelMetadata {
     pub classes: Option<Vec<String>>,
     /// One name per input (`inputs`).
     pub inputs: Option<Vec<String>>,
+    /// A point of input space, one value per input (`reference`, JSON array, e.g. the
+    /// training data's mean): where a slice of a wider model fixes the inputs not shown.
+    pub reference: Option<Vec<f64>>,
+    /// Each input's range `[lo, hi]` (`input_ranges`, JSON `[[lo, hi], ...]`, e.g. the
+    /// training data's): the default extent of an axis slice and of a viewer slider.
+    pub input_ranges: Option<Vec<[f64; 2]>>,
     /// A JSON object describing the training run (`training`), kept as compact JSON text.
     pub training: Option<String>,
     /// Keys this version does not interpret, kept so a load/save round trip loses nothing.
@@ -24,11 +30,13 @@ pub struct ModelMetadata {
 }
 
 /// Keys with a meaning of their own, not kept in [`ModelMetadata::extra`].
-pub(crate) const KNOWN_KEYS: [&str; 6] = [
+pub(crate) const KNOWN_KEYS: [&str; 8] = [
     "activations",
     "domain",
     "classes",
     "inputs",
+    "reference",
+    "input_ranges",
     "format",
     "training",
 ];
@@ -66,7 +74,35 @@ impl ModelMetadata {
                 "'format' is '{format}', this version reads '{FORMAT_TAG}'"
             )));
         }
+        let reference = map
+            .get("reference")
+            .map(|s| {
+                serde_json::from_str::<Vec<f64>>(s)
+                    .ok()
+                    .filter(|v| v.iter().all(|x| x.is_finite()))
+                    .ok_or_else(|| {
+                        ModelError::Metadata(format!(
+                            "'reference' must be a JSON array of finite numbers, got '{s}'"
+                        ))
+                    })
+            })
+            .transpose()?;
+        let input_ranges = map
+            .get("input_ranges")
+            .map(|s| {
+                serde_json::from_str::<Vec<[f64; 2]>>(s)
+                    .ok()
+                    .filter(|v| v.iter().all(|[lo, hi]| lo.is_finite() && hi.is_finite() && lo <= hi))
+                    .ok_or_else(|| {
+                        ModelError::Metadata(format!(
+                            "'input_ranges' must be a JSON array of [lo, hi] pairs of finite numbers with lo <= hi, got '{s}'"
+                        ))
+                    })
+            })
+            .transpose()?;
         Ok(ModelMetadata {
+            reference,
+            input_ranges,
             domain: map
                 .get("domain")
                 .map(|s| Domain::from_json(s))
@@ -96,6 +132,18 @@ impl ModelMetadata {
         if let Some(i) = &self.inputs {
             map.insert("inputs".into(), json(i));
         }
+        if let Some(r) = &self.reference {
+            map.insert(
+                "reference".into(),
+                serde_json::to_string(r).expect("numbers serialise"),
+            );
+        }
+        if let Some(r) = &self.input_ranges {
+            map.insert(
+                "input_ranges".into(),
+                serde_json::to_string(r).expect("numbers serialise"),
+            );
+        }
         if let Some(t) = &self.training {
             map.insert("training".into(), t.clone());
         }
@@ -121,6 +169,30 @@ impl ModelMetadata {
                 )));
             }
         }
+        for (key, len) in [
+            ("reference", self.reference.as_ref().map(Vec::len)),
+            ("input_ranges", self.input_ranges.as_ref().map(Vec::len)),
+        ] {
+            if let Some(len) = len
+                && len != inputs
+            {
+                return Err(ModelError::Metadata(format!(
+                    "'{key}' has {len} entries but the network has {inputs} inputs"
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The range of input `k`: `input_ranges`, else for a 2-input model its `domain`.
+    pub fn input_range(&self, k: usize) -> Option<[f64; 2]> {
+        if let Some(ranges) = &self.input_ranges {
+            return ranges.get(k).copied();
+        }
+        self.domain.and_then(|d| match k {
+            0 => Some(d.x),
+            1 => Some(d.y),
+            _ => None,
+        })
     }
 }

@@ -7,6 +7,7 @@
 //! beyond asking an engine for the field (faultline-gpu's resident one on hardware GPUs), and must not depend on winit.
 
 pub mod camera;
+pub mod dots;
 pub mod landscape;
 pub mod map;
 mod offscreen;
@@ -16,6 +17,7 @@ mod pipelines;
 pub mod scene;
 
 pub use camera::Camera;
+pub use dots::{Dot, draw_dots};
 pub use landscape::{LandscapeRenderer, Mode, ViewOptions};
 pub use map::{MapStyle, compose_map};
 pub use offscreen::render_rgba;

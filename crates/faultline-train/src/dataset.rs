@@ -38,6 +38,42 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Each feature's mean over the samples (float64).
+    pub fn mean(&self) -> Vec<f64> {
+        let d = self.inputs.len();
+        (0..d)
+            .map(|j| {
+                self.features
+                    .iter()
+                    .skip(j)
+                    .step_by(d)
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>()
+                    / self.len().max(1) as f64
+            })
+            .collect()
+    }
+
+    /// Each feature's `[min, max]` over the samples, each the shortest decimal that reads
+    /// back as the float32 sample (4.4, not 4.400000095367432).
+    pub fn ranges(&self) -> Vec<[f64; 2]> {
+        let d = self.inputs.len();
+        let decimal = |v: f32| v.to_string().parse::<f64>().unwrap_or(f64::from(v));
+        (0..d)
+            .map(|j| {
+                let (lo, hi) = self
+                    .features
+                    .iter()
+                    .skip(j)
+                    .step_by(d)
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                [decimal(lo), decimal(hi)]
+            })
+            .collect()
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.labels.len()

@@ -211,6 +211,8 @@ pub fn train(
         record.insert(format!("{name}_accuracy"), json!(round6(*acc)));
     }
     let metadata = ModelMetadata {
+        reference: None,
+        input_ranges: None,
         domain: train_set.domain,
         classes: Some(train_set.classes.clone()),
         inputs: Some(train_set.inputs.clone()),

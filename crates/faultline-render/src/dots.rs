@@ -1,0 +1,120 @@
+//! Data samples drawn on a map (`--data`): each a disc in its class colour with a dark
+//! outline; a misclassified sample a ring in its true class's colour, the region the
+//! model gives it showing through the middle.
+
+/// One sample on the image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dot {
+    /// Column in pixels (0 at the left edge's centre).
+    pub x: f64,
+    /// Row in pixels (0 at the top row's centre).
+    pub y: f64,
+    /// The sample's class colour.
+    pub colour: [u8; 3],
+    /// Whether the model's class for it differs from its label.
+    pub misclassified: bool,
+}
+
+/// The dark outline around each dot.
+pub const OUTLINE: [u8; 3] = [25, 25, 25];
+
+/// A dot's radius in pixels for a `width × height` image: legible at any size.
+pub fn radius_for(width: usize, height: usize) -> f64 {
+    (width.min(height) as f64 / 150.0).clamp(2.5, 12.0)
+}
+
+/// Pales the map's colours towards white (by `amount`, 0 to 1) so dots in the full class
+/// colours stand out from the regions they lie in, as scatter plots over decision regions
+/// usually are.
+pub fn pale(image: &mut [u8], amount: f64) {
+    for v in image.iter_mut() {
+        *v = (f64::from(*v) + (255.0 - f64::from(*v)) * amount).round() as u8;
+    }
+}
+
+/// Draws `dots` into the RGB8 `image` (rows top to bottom), later dots over earlier ones.
+pub fn draw_dots(image: &mut [u8], width: usize, height: usize, dots: &[Dot], radius: f64) {
+    let line = (radius / 4.0).max(1.0);
+    for dot in dots {
+        let reach = radius + line;
+        let (c0, c1) = (
+            (dot.x - reach).floor().max(0.0) as usize,
+            (dot.x + reach).ceil().min(width as f64 - 1.0),
+        );
+        let (r0, r1) = (
+            (dot.y - reach).floor().max(0.0) as usize,
+            (dot.y + reach).ceil().min(height as f64 - 1.0),
+        );
+        if c1 < 0.0 || r1 < 0.0 {
+            continue;
+        }
+        let hole = radius * 0.45;
+        for r in r0..=r1 as usize {
+            for c in c0..=c1 as usize {
+                let d = ((c as f64 - dot.x).powi(2) + (r as f64 - dot.y).powi(2)).sqrt();
+                let colour = if d > radius + line / 2.0 {
+                    continue;
+                } else if d > radius - line / 2.0 {
+                    OUTLINE
+                } else if !dot.misclassified || d > hole + line / 2.0 {
+                    dot.colour
+                } else if d > hole - line / 2.0 {
+                    OUTLINE
+                } else {
+                    continue;
+                };
+                let at = (r * width + c) * 3;
+                image[at..at + 3].copy_from_slice(&colour);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pixel(image: &[u8], width: usize, x: usize, y: usize) -> [u8; 3] {
+        let at = (y * width + x) * 3;
+        [image[at], image[at + 1], image[at + 2]]
+    }
+
+    #[test]
+    fn discs_rings_and_the_image_edge() {
+        let (w, h) = (40, 20);
+        let mut image = vec![200u8; w * h * 3];
+        let dots = [
+            Dot {
+                x: 10.0,
+                y: 10.0,
+                colour: [255, 0, 0],
+                misclassified: false,
+            },
+            Dot {
+                x: 30.0,
+                y: 10.0,
+                colour: [0, 0, 255],
+                misclassified: true,
+            },
+            Dot {
+                x: -1.0,
+                y: 19.5,
+                colour: [0, 255, 0],
+                misclassified: false,
+            },
+        ];
+        draw_dots(&mut image, w, h, &dots, 6.0);
+        assert_eq!(pixel(&image, w, 10, 10), [255, 0, 0]);
+        assert_eq!(pixel(&image, w, 16, 10), OUTLINE);
+        assert_eq!(
+            pixel(&image, w, 30, 10),
+            [200, 200, 200],
+            "a ring's middle shows the map"
+        );
+        assert_eq!(pixel(&image, w, 34, 10), [0, 0, 255]);
+        assert_eq!(pixel(&image, w, 20, 10), [200, 200, 200]);
+        assert_eq!(pixel(&image, w, 0, 19), [0, 255, 0]);
+        pale(&mut image, 0.5);
+        assert_eq!(pixel(&image, w, 10, 10), [255, 128, 128]);
+    }
+}
