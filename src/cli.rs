@@ -40,7 +40,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Open the landscape in a window and fly through it.
     View(ViewArgs),
-    /// Train the paper's network on S1 and show it (PNGs when there is no display).
+    /// Train the paper's network on S1 (or `demo iris`: a 4-input net on Fisher's iris,
+    /// on a slice) and show it (PNGs when there is no display).
     Demo(DemoArgs),
     /// Write any model file Faultline reads (a PyTorch state dict, ...) in its own
     /// format, with metadata, so it is converted once.
@@ -164,7 +165,7 @@ pub struct EvalArgs {
     /// Grid size: N (square) or WxH.
     #[arg(long, allow_hyphen_values = true)]
     pub size: String,
-    /// x0,x1,y0,y1 (default: the model's domain).
+    /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
     #[arg(long, allow_hyphen_values = true)]
     pub domain: Option<String>,
     /// Where to evaluate.
@@ -195,7 +196,7 @@ pub struct MapArgs {
     /// Image size in pixels, one grid sample per pixel: N (square) or WxH.
     #[arg(long, allow_hyphen_values = true)]
     pub size: String,
-    /// x0,x1,y0,y1 (default: the model's domain).
+    /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
     #[arg(long, allow_hyphen_values = true)]
     pub domain: Option<String>,
     /// Also draw the pairwise crossings that don't change the winner, as lighter lines.
@@ -273,7 +274,7 @@ pub struct LandscapeArgs {
     /// distance from it.
     #[arg(long, allow_hyphen_values = true)]
     pub camera: Option<String>,
-    /// x0,x1,y0,y1 (default: the model's domain).
+    /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
     #[arg(long, allow_hyphen_values = true)]
     pub domain: Option<String>,
     /// Do not draw the pairwise crossings that don't change the winner.
@@ -325,6 +326,10 @@ pub struct ViewArgs {
 /// `faultline demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Which demo: s1 (the paper's network, the default) or iris (a 4-input network on
+    /// Fisher's iris, shown on a slice through its petal measurements).
+    #[arg(default_value = "s1")]
+    pub which: String,
     /// Where to put the trained model and images (default: a faultline-demo folder in the
     /// system's temporary directory).
     #[arg(long)]

@@ -339,3 +339,31 @@ fn labels_draw_the_legend_and_no_labels_leaves_the_corner_empty() {
         light(&labelled)
     );
 }
+
+#[test]
+fn iris_demo_without_a_display_shows_a_slice() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = faultline_env(
+        &["demo", "iris", "--dir", s(dir.path())],
+        &[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("trained 4-32-32-3") && stdout.contains("no display: wrote"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("note: petal_length and petal_width as the axes"), "{stderr}");
+    assert_shows_a_landscape(&dir.path().join("iris-landscape.png"), 200);
+    let map = image::open(dir.path().join("iris-map.png")).unwrap().to_rgb8();
+    assert_eq!(map.dimensions(), (768, 768));
+    // Sample dots: their dark outlines.
+    let outline = map.pixels().filter(|p| p.0 == [25, 25, 25]).count();
+    assert!(outline > 500, "{outline} outline pixels");
+    let line = fails(&["demo", "nope", "--dir", s(dir.path())]);
+    assert!(line.contains("expected s1 or iris"), "{line}");
+}

@@ -1,18 +1,32 @@
 //! `faultline demo`: train the paper's network on S1, then show it.
 
-use anyhow::{Context, Result};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 
 use super::view::{display_available, open, save_png};
-use crate::cli::{DemoArgs, LandscapeArgs};
+use crate::cli::{Backend, DemoArgs, LandscapeArgs, MapArgs, PlaneArgs, RenderArgs, TrainArgs};
 use faultline_gpu::GpuContext;
 use faultline_render::{Camera, LandscapeRenderer, Scene, ViewOptions, render_rgba};
 use faultline_train::{PaperSet, TrainConfig};
+
+/// Fisher's iris data (150 samples, 4 features, 3 species; public domain).
+const IRIS_CSV: &str = include_str!("../../data/iris.csv");
 
 pub fn run(args: DemoArgs) -> Result<()> {
     let dir = args
         .dir
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("faultline-demo"));
+    match args.which.as_str() {
+        "s1" => {}
+        "iris" => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+            return iris(&dir, args.frames);
+        }
+        other => bail!("demo '{other}': expected s1 or iris"),
+    }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let config = TrainConfig {
         seed: 7,
@@ -91,6 +105,80 @@ pub fn run(args: DemoArgs) -> Result<()> {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
+        model_path.display()
+    );
+    Ok(())
+}
+
+/// `demo iris`: trains a 4-32-32-3 relu network on Fisher's iris with `train`'s own code,
+/// then shows the slice through petal length and width at the data's mean (the viewer, or
+/// a landscape and a map with the samples drawn when there is no display).
+fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
+    let data = dir.join("iris.csv");
+    faultline_model::io::write_atomically(&data, |w| {
+        std::io::Write::write_all(w, IRIS_CSV.as_bytes())
+    })?;
+    let model_path = dir.join("iris.safetensors");
+    println!("training a 4-32-32-3 relu network on Fisher's iris (150 samples, seed 1)...");
+    super::train::run(TrainArgs {
+        dataset: format!("csv:{}", data.display()),
+        hidden: vec![32, 32],
+        activation: "relu".into(),
+        output_activation: "softmax".into(),
+        epochs: 200,
+        seed: 1,
+        margin: faultline_train::DEFAULT_MARGIN,
+        samples: 0,
+        label: None,
+        batch_size: 32,
+        lr: 0.02,
+        output: model_path.clone(),
+        quiet: true,
+    })?;
+    let plane = PlaneArgs {
+        axes: Some("petal_length,petal_width".into()),
+        ..PlaneArgs::default()
+    };
+    let landscape = LandscapeArgs {
+        mode: "all".into(),
+        resolution: 256,
+        height_scale: 0.8,
+        camera: None,
+        domain: None,
+        no_crossings: false,
+        no_labels: false,
+        plane: plane.clone(),
+    };
+    if display_available() {
+        println!("opening the viewer on the slice through petal length and width (Esc to quit)");
+        let model = super::load_model(&model_path)?;
+        return open(model, &model_path, &landscape, frames, None);
+    }
+    let landscape_png = dir.join("iris-landscape.png");
+    super::render::run(RenderArgs {
+        model: model_path.clone(),
+        width: 1280,
+        height: 720,
+        output: landscape_png.clone(),
+        landscape,
+    })?;
+    let map_png = dir.join("iris-map.png");
+    super::map::run(MapArgs {
+        model: model_path.clone(),
+        size: "768".into(),
+        domain: None,
+        crossings: false,
+        backend: Backend::Auto,
+        output: map_png.clone(),
+        quiet: true,
+        plane,
+        data: Some(data),
+        near: Some(1.0),
+    })?;
+    println!(
+        "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",
+        landscape_png.display(),
+        map_png.display(),
         model_path.display()
     );
     Ok(())
