@@ -133,7 +133,7 @@ pub enum Backend {
 
 /// The plane through a wider model's input space that a grid shows (eval, map, render,
 /// view). A grid point (s, t) is the input origin + s·u + t·v.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct PlaneArgs {
     /// Inputs A and B (names or 0-based indices) as the grid's x and y; the others fixed
     /// (default for a model with more than 2 inputs: its first two).
@@ -318,6 +318,10 @@ pub struct ViewArgs {
     /// Save the last frame here (with --frames), or where F12 saves.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
+    /// With --frames, on a wider model: move the slice through its first slider's range,
+    /// one step a frame, and report how long each move took to its picture.
+    #[arg(long)]
+    pub sweep_slice: bool,
     /// What to draw and from where.
     #[command(flatten)]
     pub landscape: LandscapeArgs,

@@ -357,13 +357,95 @@ fn iris_demo_without_a_display_shows_a_slice() {
         stdout.contains("trained 4-32-32-3") && stdout.contains("no display: wrote"),
         "{stdout}"
     );
-    assert!(stderr.contains("note: petal_length and petal_width as the axes"), "{stderr}");
+    assert!(
+        stderr.contains("note: petal_length and petal_width as the axes"),
+        "{stderr}"
+    );
     assert_shows_a_landscape(&dir.path().join("iris-landscape.png"), 200);
-    let map = image::open(dir.path().join("iris-map.png")).unwrap().to_rgb8();
+    let map = image::open(dir.path().join("iris-map.png"))
+        .unwrap()
+        .to_rgb8();
     assert_eq!(map.dimensions(), (768, 768));
     // Sample dots: their dark outlines.
     let outline = map.pixels().filter(|p| p.0 == [25, 25, 25]).count();
     assert!(outline > 500, "{outline} outline pixels");
     let line = fails(&["demo", "nope", "--dir", s(dir.path())]);
     assert!(line.contains("expected s1 or iris"), "{line}");
+}
+
+#[test]
+fn the_window_sweeps_a_slice_of_a_wider_model() {
+    if !gpu_available() || Command::new("xvfb-run").arg("--help").output().is_err() {
+        assert!(
+            !faultline_gpu::gpu_required() || gpu_available(),
+            "CI must install xvfb (xvfb-run)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("iris.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        "csv:data/iris.csv",
+        "--hidden",
+        "32,32",
+        "--activation",
+        "relu",
+        "--output-activation",
+        "softmax",
+        "--epochs",
+        "20",
+        "--quiet",
+        "-o",
+        s(&model),
+    ]);
+    let shot = dir.path().join("slice.png");
+    let out = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1600x1000x24",
+            env!("CARGO_BIN_EXE_faultline"),
+        ])
+        .args([
+            "view",
+            s(&model),
+            "--axes",
+            "petal_length,petal_width",
+            "--frames",
+            "8",
+            "--sweep-slice",
+            "--resolution",
+            "64",
+            "--screenshot",
+            s(&shot),
+        ])
+        .output()
+        .unwrap();
+    common::assert_no_error_lines(&out, &["view --sweep-slice (under xvfb-run)"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("slice moves while dragging: 6 to the new picture (64^2)")
+            && stdout.contains("slice moves on release: 1")
+            && stdout.contains("field: cpu: native"),
+        "{stdout}"
+    );
+    assert_shows_a_landscape(&shot, 200);
+    let line = fails(&[
+        "view",
+        "tests/fixtures/seed_233.safetensors",
+        "--frames",
+        "2",
+        "--sweep-slice",
+    ]);
+    assert!(
+        line.contains("--sweep-slice needs") || line.contains("no display"),
+        "{line}"
+    );
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use super::view::{display_available, open, save_png};
+use super::view::{Run, display_available, open, save_png};
 use crate::cli::{Backend, DemoArgs, LandscapeArgs, MapArgs, PlaneArgs, RenderArgs, TrainArgs};
 use faultline_gpu::GpuContext;
 use faultline_render::{Camera, LandscapeRenderer, Scene, ViewOptions, render_rgba};
@@ -21,8 +21,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     match args.which.as_str() {
         "s1" => {}
         "iris" => {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             return iris(&dir, args.frames);
         }
         other => bail!("demo '{other}': expected s1 or iris"),
@@ -67,7 +66,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
     };
     if display_available() {
         println!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");
-        return open(report.model, &model_path, &landscape, args.frames, None);
+        let run = Run {
+            frames: args.frames,
+            ..Run::default()
+        };
+        return open(report.model, &model_path, &landscape, run);
     }
     let ctx = GpuContext::new().context("the demo draws with a GPU adapter (lavapipe works)")?;
     let domain = report
@@ -152,7 +155,11 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
     if display_available() {
         println!("opening the viewer on the slice through petal length and width (Esc to quit)");
         let model = super::load_model(&model_path)?;
-        return open(model, &model_path, &landscape, frames, None);
+        let run = Run {
+            frames,
+            ..Run::default()
+        };
+        return open(model, &model_path, &landscape, run);
     }
     let landscape_png = dir.join("iris-landscape.png");
     super::render::run(RenderArgs {

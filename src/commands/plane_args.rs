@@ -11,6 +11,7 @@ use crate::cli::PlaneArgs;
 use crate::output::prepare_one;
 use faultline_model::output_file::OutputFile;
 use faultline_model::samples::{Samples, read_samples};
+use faultline_model::slice::{LiveSlice, SliceKind, normal_within};
 use faultline_model::{Domain, How, Mlp, Plane, PlaneFile};
 
 /// Margin around the data's projections, as a fraction of their extent, for planes
@@ -40,9 +41,44 @@ struct Used {
     /// Where an axis slice fixed the other inputs, said once the command has succeeded
     /// (so a refusal stays one line).
     note: Option<String>,
+    /// How the viewer's controls move the plane.
+    live: SliceKind,
 }
 
 impl PlaneRecord {
+    /// The plane as the viewer's slice controls move it, over `domain` (the one shown).
+    pub fn live(&self, domain: &Domain) -> Option<LiveSlice> {
+        let used = self.used.as_ref()?;
+        let kind = match used.live.clone() {
+            SliceKind::Axes {
+                axes,
+                at,
+                mut ranges,
+            } => {
+                ranges[axes[0]] = domain.x;
+                ranges[axes[1]] = domain.y;
+                SliceKind::Axes { axes, at, ranges }
+            }
+            SliceKind::Shifted {
+                plane,
+                normal,
+                offset,
+                range,
+                ..
+            } => SliceKind::Shifted {
+                plane,
+                normal,
+                offset,
+                range,
+                domain: *domain,
+            },
+        };
+        Some(LiveSlice {
+            original: used.original.clone(),
+            kind,
+        })
+    }
+
     /// The plane folded in and the model before folding, if a plane was used.
     pub fn plane(&self) -> Option<(&Plane, &Mlp)> {
         self.used.as_ref().map(|u| (&u.plane, &u.original))
@@ -109,6 +145,7 @@ pub fn slice(
         .transpose()?;
     let names = model.input_names();
     let mut note = None;
+    let mut data_rows = Vec::new();
     let (plane, how, axis_names, default_domain) = if let Some(spec) = &args.through {
         let (data, rows) = spec.rsplit_once(':').with_context(|| {
             format!("--through '{spec}': expected DATA.csv:I,J,K (three 0-based row numbers)")
@@ -138,12 +175,14 @@ pub fn slice(
         ])
         .with_context(|| format!("--through '{spec}'"))?;
         let domain = plane.extent(&samples.features, DATA_MARGIN)?;
+        data_rows = samples.features;
         (plane, How::Through, plane_names(), Some(domain))
     } else if let Some(data) = &args.pca {
         let samples = samples(data, &model, "--pca")?;
         let (plane, _) = Plane::pca(&samples.features, n)
             .with_context(|| format!("--pca {}", data.display()))?;
         let domain = plane.extent(&samples.features, DATA_MARGIN)?;
+        data_rows = samples.features;
         (plane, How::Pca, plane_names(), Some(domain))
     } else if let Some(file) = &args.plane {
         let bytes = faultline_model::io::read_regular_file(file)?;
@@ -173,6 +212,42 @@ pub fn slice(
         bail!("{}: {why}; pass --domain s0,s1,t0,t1", path.display());
     }
     let mlp = plane.fold(&model, axis_names, default_domain)?;
+    let placeholder = Domain::new([0.0, 1.0], [0.0, 1.0])?;
+    let live = match how {
+        How::Axes => {
+            // An axis plane's u and v are the unit vectors of its two inputs.
+            let (a, b) = (
+                plane.u.iter().position(|&x| x == 1.0),
+                plane.v.iter().position(|&x| x == 1.0),
+            );
+            let (a, b) = (a.unwrap_or(0), b.unwrap_or(1));
+            let at: Vec<f64> = plane.origin.clone();
+            let ranges = (0..n)
+                .map(|k| {
+                    model
+                        .metadata
+                        .input_range(k)
+                        .filter(|[lo, hi]| lo < hi)
+                        .unwrap_or([at[k] - 1.0, at[k] + 1.0])
+                })
+                .collect();
+            SliceKind::Axes {
+                axes: [a, b],
+                at,
+                ranges,
+            }
+        }
+        _ => {
+            let (normal, range) = normal_within(&plane, &data_rows);
+            SliceKind::Shifted {
+                plane: plane.clone(),
+                normal,
+                offset: 0.0,
+                range,
+                domain: default_domain.unwrap_or(placeholder),
+            }
+        }
+    };
     let original = model;
     Ok(Sliced {
         mlp,
@@ -184,6 +259,7 @@ pub fn slice(
                 inputs: names,
                 out,
                 note,
+                live,
             }),
         },
     })

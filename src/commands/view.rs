@@ -28,14 +28,25 @@ pub fn save_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<(
     .map_err(|e| e.to_string())
 }
 
+/// How a run of the window ends: after `frames` (saving `screenshot`), sweeping the slice.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Run<'a> {
+    /// Draw this many frames, then exit.
+    pub frames: Option<u64>,
+    /// Save the last frame here.
+    pub screenshot: Option<&'a Path>,
+    /// Move the slice one step a frame ([`ViewerOptions::sweep_slice`]).
+    pub sweep_slice: bool,
+}
+
 /// Opens the viewer on `model`.
-pub fn open(
-    model: Mlp,
-    model_path: &Path,
-    args: &LandscapeArgs,
-    frames: Option<u64>,
-    screenshot: Option<&Path>,
-) -> Result<()> {
+pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Result<()> {
+    let Run {
+        frames,
+        screenshot,
+        sweep_slice,
+    } = run;
+
     if !display_available() {
         bail!(
             "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); use `faultline render {} -o view.png` for an image",
@@ -46,6 +57,12 @@ pub fn open(
         bail!("--frames must be at least 1");
     }
     let parsed = parse(model, model_path, args)?;
+    let slice = parsed.plane.live(&parsed.domain);
+    if sweep_slice && (frames.is_none() || slice.is_none()) {
+        bail!(
+            "--sweep-slice needs --frames and a model shown on a plane (more than 2 inputs, or a plane flag)"
+        );
+    }
     parsed.plane.finish(&parsed.domain)?;
     let name = model_path
         .file_name()
@@ -54,14 +71,39 @@ pub fn open(
     let report = faultline_viewer::run(ViewerOptions {
         camera: parsed.camera,
         model: parsed.model,
+        slice,
         name,
         domain: parsed.domain,
         resolution: args.resolution,
         view: parsed.view,
         frames,
+        sweep_slice,
         screenshot: screenshot.map(Path::to_path_buf),
         save_png: Box::new(save_png),
     })?;
+    for (dragging, what) in [(true, "while dragging"), (false, "on release")] {
+        let mut ms: Vec<f64> = report
+            .slice_seconds
+            .iter()
+            .filter(|(_, d)| *d == dragging)
+            .map(|(s, _)| s * 1e3)
+            .collect();
+        if ms.is_empty() {
+            continue;
+        }
+        ms.sort_by(f64::total_cmp);
+        let side = if dragging {
+            args.resolution.min(faultline_viewer::DRAGGING_RESOLUTION)
+        } else {
+            args.resolution
+        };
+        println!(
+            "slice moves {what}: {} to the new picture ({side}^2), median {:.1} ms, slowest {:.1} ms",
+            ms.len(),
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+        );
+    }
     println!(
         "{} frames on {} (field: {}), {:.1} ms per frame{}",
         report.frames,
@@ -100,7 +142,10 @@ pub fn run(args: ViewArgs) -> Result<()> {
         model,
         &args.model,
         &args.landscape,
-        args.frames,
-        args.screenshot.as_deref(),
+        Run {
+            frames: args.frames,
+            screenshot: args.screenshot.as_deref(),
+            sweep_slice: args.sweep_slice,
+        },
     )
 }

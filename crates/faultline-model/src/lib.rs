@@ -24,6 +24,7 @@ pub mod output_file;
 pub mod plane;
 pub mod random;
 pub mod samples;
+pub mod slice;
 pub mod unique_keys;
 
 pub use activation::{Activation, Slope};

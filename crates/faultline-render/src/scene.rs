@@ -37,6 +37,12 @@ impl SceneEngine {
         })
     }
 
+    /// The native CPU engine for `mlp` on any adapter: what a moved slice is evaluated
+    /// with, since it needs no kernel compiled.
+    pub fn on_cpu(mlp: &Mlp) -> Result<SceneEngine, RenderError> {
+        Ok(SceneEngine::Host(Box::new(CpuEvaluator::new(mlp)?)))
+    }
+
     /// One line for reports: which engine evaluates the field.
     pub fn describe(&self) -> String {
         match self {

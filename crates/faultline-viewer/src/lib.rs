@@ -16,7 +16,7 @@ mod controls;
 mod panel;
 mod viewer;
 
-pub use viewer::{PngWriter, ViewerOptions, ViewerReport, run};
+pub use viewer::{DRAGGING_RESOLUTION, PngWriter, ViewerOptions, ViewerReport, run};
 
 /// What can stop the viewer.
 #[derive(Debug, thiserror::Error)]

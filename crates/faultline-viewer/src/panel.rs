@@ -1,5 +1,6 @@
 //! The overlay panel (egui): the model summary and every view setting the keys change.
 
+use faultline_model::slice::{LiveSlice, SliceKind};
 use faultline_render::{Mode, ViewOptions, class_colour};
 
 use crate::controls::CameraMode;
@@ -38,6 +39,58 @@ pub struct PanelActions {
     pub screenshot: bool,
     /// Put the camera back where it started.
     pub reset_camera: bool,
+    /// The slice moved: fold it again; `true` while a slider is still being dragged
+    /// (evaluate coarsely), `false` when it was released or picked (full resolution).
+    pub reslice: Option<bool>,
+}
+
+/// The slice controls: axis pickers and one slider per fixed input for an axis slice, one
+/// slider along the normal for any other plane. Records in `actions` whether it moved.
+fn slice_controls(ui: &mut egui::Ui, slice: &mut LiveSlice, actions: &mut PanelActions) {
+    let names = slice.original.input_names();
+    ui.label("Slice");
+    let moved = |response: egui::Response, actions: &mut PanelActions| {
+        if response.changed() {
+            actions.reslice = Some(response.dragged());
+        }
+        if response.drag_stopped() {
+            actions.reslice = Some(false);
+        }
+    };
+    match &mut slice.kind {
+        SliceKind::Axes { axes, at, ranges } => {
+            for (slot, label) in [(0, "x"), (1, "y")] {
+                let mut pick = axes[slot];
+                egui::ComboBox::from_id_salt(("axis", slot))
+                    .selected_text(format!("{label}: {}", names[pick]))
+                    .show_ui(ui, |ui| {
+                        for (k, name) in names.iter().enumerate() {
+                            if k != axes[1 - slot] {
+                                ui.selectable_value(&mut pick, k, name);
+                            }
+                        }
+                    });
+                if pick != axes[slot] {
+                    axes[slot] = pick;
+                    actions.reslice = Some(false);
+                }
+            }
+            for k in 0..names.len() {
+                if axes.contains(&k) {
+                    continue;
+                }
+                let [lo, hi] = ranges[k];
+                let response = ui.add(egui::Slider::new(&mut at[k], lo..=hi).text(&names[k]));
+                moved(response, actions);
+            }
+        }
+        SliceKind::Shifted { offset, range, .. } => {
+            let response =
+                ui.add(egui::Slider::new(offset, range[0]..=range[1]).text("along the normal"));
+            moved(response, actions);
+        }
+    }
+    ui.small(slice.describe());
 }
 
 /// Shows the panel; changes `view` and `camera` in place and returns the rest.
@@ -46,6 +99,7 @@ pub fn show(
     info: &PanelInfo,
     view: &mut ViewOptions,
     camera: &mut CameraMode,
+    slice: Option<&mut LiveSlice>,
 ) -> PanelActions {
     let mut actions = PanelActions::default();
     egui::Window::new("Faultline")
@@ -66,6 +120,10 @@ pub fn show(
             ));
             ui.small(format!("{} | {:.0} ms/frame", info.adapter, info.frame_ms));
             ui.separator();
+            if let Some(slice) = slice {
+                slice_controls(ui, slice, &mut actions);
+                ui.separator();
+            }
 
             ui.label("Classes");
             for (k, name) in info.class_names.iter().enumerate() {

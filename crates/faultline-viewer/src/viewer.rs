@@ -3,11 +3,14 @@
 mod frame;
 mod input;
 
+pub use input::DRAGGING_RESOLUTION;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use faultline_gpu::GpuContext;
+use faultline_model::slice::LiveSlice;
 use faultline_model::{Domain, Mlp};
 use faultline_render::{
     Camera, LandscapeRenderer, Mode, Overlay, Scene, SceneEngine, ViewOptions, annotate,
@@ -28,8 +31,10 @@ pub type PngWriter = Box<dyn Fn(&std::path::Path, &[u8], u32, u32) -> Result<(),
 
 /// How the viewer starts.
 pub struct ViewerOptions {
-    /// The model.
+    /// The model (two inputs: a wider one already folded onto `slice`'s plane).
     pub model: Mlp,
+    /// For a wider model, the plane shown and how the panel's slice controls move it.
+    pub slice: Option<LiveSlice>,
     /// A short name for the title bar.
     pub name: String,
     /// The input rectangle.
@@ -42,6 +47,9 @@ pub struct ViewerOptions {
     pub view: ViewOptions,
     /// Render this many frames, then exit (how tests drive the real window).
     pub frames: Option<u64>,
+    /// With `frames` and a slice: move the slice through its range, one step a frame (a
+    /// drag released on the last), timing each move (how the slice is measured).
+    pub sweep_slice: bool,
     /// Save the last frame here (with `frames`), or where F12 saves (else `faultline-N.png`).
     pub screenshot: Option<PathBuf>,
     /// Writes a PNG (RGBA8 rows, width, height) for screenshots.
@@ -61,6 +69,9 @@ pub struct ViewerReport {
     pub adapter: String,
     /// What evaluated the field ([`SceneEngine::describe`]).
     pub engine: String,
+    /// Seconds from each slice move to its picture presented (fold, evaluate, upload,
+    /// draw), and whether it was a move while dragging (coarse) or a release (full).
+    pub slice_seconds: Vec<(f64, bool)>,
 }
 
 struct Gpu {
@@ -93,6 +104,11 @@ struct App {
     screenshot_requested: bool,
     /// Whether the overlay panel is shown (Tab toggles it).
     show_panel: bool,
+    /// A slice slider is being dragged: frames are drawn coarse and fast.
+    slice_dragging: bool,
+    /// When the slice last moved and whether while dragging, until its picture is
+    /// presented.
+    move_started: Option<(Instant, bool)>,
     /// Something changed since the last frame (frames are drawn on demand unless the
     /// camera moves or `frames` is set).
     dirty: bool,
@@ -135,6 +151,8 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         error: None,
         screenshot_requested: false,
         show_panel: true,
+        slice_dragging: false,
+        move_started: None,
         dirty: true,
     };
     event_loop

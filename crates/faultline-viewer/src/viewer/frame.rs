@@ -27,7 +27,7 @@ impl App {
             }
             _ => return, // occluded: the next window event asks for a frame
         };
-        let view = if self.controls.moving() {
+        let view = if self.controls.moving() || self.slice_dragging {
             self.view.moving(self.scene.width, self.ctx.is_software())
         } else {
             self.view
@@ -60,6 +60,7 @@ impl App {
         let mut actions = PanelActions::default();
         let (scene, camera, show_panel) = (&self.scene, &self.camera, self.show_panel);
         let (panel_view, camera_mode) = (&mut self.view, &mut self.controls.mode);
+        let mut slice = self.options.slice.as_mut();
         let output = gpu.overlay.draw(
             &self.ctx.device,
             &self.ctx.queue,
@@ -72,7 +73,13 @@ impl App {
                     annotate(context, scene, camera, &view, size);
                 }
                 if show_panel {
-                    actions = panel::show(context, &info, panel_view, camera_mode);
+                    actions = panel::show(
+                        context,
+                        &info,
+                        panel_view,
+                        camera_mode,
+                        slice.as_deref_mut(),
+                    );
                 }
             },
         );
@@ -95,17 +102,26 @@ impl App {
         }
         self.frame_seconds += now.elapsed().as_secs_f64();
         self.report.frames += 1;
+        if let Some((started, dragging)) = self.move_started.take() {
+            self.report
+                .slice_seconds
+                .push((started.elapsed().as_secs_f64(), dragging));
+        }
         if self.report.frames % 10 == 1 {
             let title = self.title();
             if let Some(gpu) = &self.gpu {
                 gpu.window.set_title(&title);
             }
         }
-        if self.controls.moving() {
+        if self.controls.moving() || self.slice_dragging {
             // Draw once more when the camera stops: the full-quality frame.
             self.dirty = true;
         }
         self.apply(actions);
+        if self.options.sweep_slice {
+            self.sweep_step();
+            self.dirty = true;
+        }
         let done = self.options.frames.is_some_and(|n| self.report.frames >= n);
         if self.screenshot_requested || (done && self.options.screenshot.is_some()) {
             self.screenshot_requested = false;

@@ -1,6 +1,10 @@
 //! What keys and the panel change: the view, the camera, the grid resolution.
 
 use super::*;
+use faultline_model::slice::SliceKind;
+
+/// Grid samples per side while a slice slider is dragged.
+pub const DRAGGING_RESOLUTION: usize = 128;
 
 impl App {
     /// Evaluates the field again at `resolution` samples per side, with the engine the
@@ -13,13 +17,78 @@ impl App {
             self.options.domain,
             resolution,
         ) {
-            Ok(scene) => self.scene = scene,
+            Ok(scene) => {
+                self.scene = scene;
+                self.options.resolution = resolution;
+            }
             Err(e) => eprintln!("cannot re-evaluate at {resolution}^2: {e}"),
         }
     }
 
+    /// Folds the moved slice into a new two-input model and evaluates it with the native
+    /// CPU engine (no shader is generated or compiled for a slider move, on any adapter):
+    /// at most [`DRAGGING_RESOLUTION`] samples per side while a slider is dragged, the
+    /// chosen resolution once it is released.
+    pub(super) fn reslice(&mut self, dragging: bool) {
+        let Some(slice) = &self.options.slice else {
+            return;
+        };
+        self.move_started = Some((Instant::now(), dragging));
+        let result = (|| -> Result<(), String> {
+            let (mlp, domain) = slice.fold().map_err(|e| e.to_string())?;
+            let engine = SceneEngine::on_cpu(&mlp).map_err(|e| e.to_string())?;
+            let side = if dragging {
+                self.options.resolution.min(DRAGGING_RESOLUTION)
+            } else {
+                self.options.resolution
+            };
+            self.scene = Scene::evaluate(&self.ctx, &engine, &mlp, domain, side)
+                .map_err(|e| e.to_string())?;
+            self.report.engine = engine.describe();
+            self.engine = engine;
+            self.options.model = mlp;
+            self.options.domain = domain;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            eprintln!("cannot move the slice: {e}");
+        }
+        self.slice_dragging = dragging;
+    }
+
+    /// With `sweep_slice`: moves the slice's first slider one step through its range, as
+    /// a drag released on the last frame.
+    pub(super) fn sweep_step(&mut self) {
+        let (Some(frames), Some(slice)) = (self.options.frames, &mut self.options.slice) else {
+            return;
+        };
+        // After frame k (1-based) comes move k, drawn by frame k + 1: moves 1..N-2 drag,
+        // move N-1 releases, and the last frame moves nothing.
+        let step = self.report.frames;
+        if step >= frames {
+            return;
+        }
+        let t = step as f64 / frames.max(2).saturating_sub(1) as f64;
+        match &mut slice.kind {
+            SliceKind::Axes { axes, at, ranges } => {
+                let Some(k) = (0..at.len()).find(|k| !axes.contains(k)) else {
+                    return;
+                };
+                at[k] = ranges[k][0] + t.min(1.0) * (ranges[k][1] - ranges[k][0]);
+            }
+            SliceKind::Shifted { offset, range, .. } => {
+                *offset = range[0] + t.min(1.0) * (range[1] - range[0]);
+            }
+        }
+        self.reslice(step + 1 < frames);
+    }
+
     /// Does what the panel asked for.
     pub(super) fn apply(&mut self, actions: PanelActions) {
+        if let Some(dragging) = actions.reslice {
+            self.reslice(dragging);
+            self.dirty = true;
+        }
         if let Some(resolution) = actions.resolution {
             self.reevaluate(resolution);
             self.dirty = true;
