@@ -286,6 +286,12 @@ pub struct LandscapeArgs {
     /// The plane through input space (models with more than 2 inputs).
     #[command(flatten)]
     pub plane: PlaneArgs,
+    /// Draw the samples of a CSV file on the surfaces (as for `map --data`).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// On a plane through a wider model, draw only the samples within this distance of it.
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub near: Option<f64>,
 }
 
 /// `faultline render`.

@@ -150,6 +150,10 @@ fn the_real_window_under_xvfb_shows_the_landscape() {
             "32",
             "--screenshot",
             s(&shot),
+            "--data",
+            "data/iris.csv",
+            "--near",
+            "2",
         ])
         .output()
         .unwrap();
@@ -448,4 +452,59 @@ fn the_window_sweeps_a_slice_of_a_wider_model() {
         line.contains("--sweep-slice needs") || line.contains("no display"),
         "{line}"
     );
+}
+
+#[test]
+fn render_draws_the_samples_on_the_surfaces() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("iris.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        "csv:data/iris.csv",
+        "--hidden",
+        "16",
+        "--activation",
+        "relu",
+        "--output-activation",
+        "softmax",
+        "--epochs",
+        "20",
+        "--quiet",
+        "-o",
+        s(&model),
+    ]);
+    let render = |name: &str, extra: &[&str]| {
+        let png = dir.path().join(name);
+        let mut args = vec![
+            "render",
+            s(&model),
+            "--pca",
+            "data/iris.csv",
+            "--width",
+            "480",
+            "--height",
+            "270",
+            "--resolution",
+            "64",
+            "-o",
+            s(&png),
+        ];
+        args.extend_from_slice(extra);
+        (ok(&args), image::open(&png).unwrap().to_rgb8())
+    };
+    let (_, plain) = render("plain.png", &[]);
+    let (out, dotted) = render("dots.png", &["--data", "data/iris.csv", "--near", "5"]);
+    assert!(out.contains("150 samples drawn on the surfaces"), "{out}");
+    let differ = plain
+        .pixels()
+        .zip(dotted.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(x, y)| x.abs_diff(y) > 40))
+        .count();
+    assert!(differ > 300, "{differ} pixels changed by the dots");
+    let (out, _) = render("none.png", &["--data", "data/iris.csv", "--near", "0"]);
+    assert!(out.contains("0 samples drawn"), "{out}");
 }

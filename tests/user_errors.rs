@@ -191,7 +191,8 @@ fn limits_are_checked_before_any_work() {
         !line.contains(".faultline-") && !line.contains(".tmp"),
         "{line}"
     );
-    // A 3-input model is refused for its inputs, not first told to pass --domain.
+    // A 3-input model without input ranges is shown on a slice along its first two
+    // inputs: the one thing missing is the slice's extent.
     let three = linear_model(
         dir.path(),
         "three.safetensors",
@@ -201,10 +202,11 @@ fn limits_are_checked_before_any_work() {
     );
     let line = fails(&["eval", s(&three), "--size", "8"]);
     assert!(
-        line.contains("2 inputs") && !line.contains("--domain"),
+        line.contains("no range for x0 and x1") && line.contains("pass --domain"),
         "{line}"
     );
     assert!(line.contains("three.safetensors"), "{line}");
+    ok(&["eval", s(&three), "--size", "8", "--domain=0,1,0,1"]);
 }
 
 #[test]

@@ -63,6 +63,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         no_crossings: false,
         no_labels: false,
         plane: Default::default(),
+        data: None,
+        near: None,
     };
     if display_available() {
         println!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");
@@ -151,6 +153,8 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         no_crossings: false,
         no_labels: false,
         plane: plane.clone(),
+        data: Some(data.clone()),
+        near: Some(1.0),
     };
     if display_available() {
         println!("opening the viewer on the slice through petal length and width (Esc to quit)");

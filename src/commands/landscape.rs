@@ -4,11 +4,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use super::data_args::load;
 use super::grid_args::domain;
 use super::plane_args::{PlaneRecord, Sliced, slice};
 use crate::cli::LandscapeArgs;
 use faultline_model::{Domain, Mlp};
-use faultline_render::{Camera, Mode, ViewOptions};
+use faultline_render::{Camera, Mode, SampleDots, ViewOptions};
 
 /// The most grid samples per side a landscape may ask for.
 const MAX_RESOLUTION: usize = 4096;
@@ -64,6 +65,8 @@ pub struct Parsed {
     pub model: Mlp,
     /// The plane used, for `--plane-out`.
     pub plane: PlaneRecord,
+    /// The `--data` samples, placed again whenever the plane moves.
+    pub data: Option<SampleDots>,
     /// The input rectangle shown.
     pub domain: Domain,
     /// Where the camera starts.
@@ -94,7 +97,12 @@ pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Pars
         labels: !args.no_labels,
         ..ViewOptions::default()
     };
+    let data = match &args.data {
+        Some(path) => Some(load(path, args.near, &plane, &model)?.dots()),
+        None => None,
+    };
     Ok(Parsed {
+        data,
         domain: domain(&model, model_path, args.domain.as_deref())?,
         camera: camera(args.camera.as_deref())?,
         view,

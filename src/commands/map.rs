@@ -7,7 +7,7 @@ use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::backend::engine;
-use super::data_args::place;
+use super::data_args::load;
 use super::grid_args::{check_memory, grid};
 use super::plane_args::slice;
 use crate::cli::MapArgs;
@@ -63,7 +63,9 @@ pub fn run(args: MapArgs) -> Result<()> {
     drop(flags);
     let data_line = match &args.data {
         Some(data) => {
-            let (placed, line) = place(data, args.near, &sliced.record, model, &grid.domain)?;
+            let data = load(data, args.near, &sliced.record, model)?;
+            let placed = data.place(sliced.record.plane().map(|(p, _)| p), &grid.domain);
+            let line = data.summary(&placed);
             let d = &grid.domain;
             let (w, h) = (grid.width, grid.height);
             let mut dots: Vec<Dot> = placed
@@ -71,8 +73,8 @@ pub fn run(args: MapArgs) -> Result<()> {
                 .map(|p| Dot {
                     x: (p.s - d.x[0]) / (d.x[1] - d.x[0]) * (w.max(2) - 1) as f64,
                     y: (h.max(2) - 1) as f64 * (1.0 - (p.t - d.y[0]) / (d.y[1] - d.y[0])),
-                    colour: faultline_render::class_colour(p.label.unwrap_or(p.predicted)),
-                    misclassified: p.label.is_some_and(|l| l != p.predicted),
+                    colour: p.colour(),
+                    misclassified: p.misclassified(),
                 })
                 .collect();
             // Misclassified samples on top, where nothing hides them.

@@ -35,13 +35,26 @@ pub fn run(args: RenderArgs) -> Result<()> {
     let landscape = parse(model, &args.model, &args.landscape)?;
     let model = &landscape.model;
     let engine = SceneEngine::for_context(&ctx, model)?;
-    let scene = Scene::evaluate(
+    let mut scene = Scene::evaluate(
         &ctx,
         &engine,
         model,
         landscape.domain,
         args.landscape.resolution,
     )?;
+    if let Some(data) = &landscape.data {
+        let plane = landscape.plane.plane().map(|(p, _)| p);
+        scene.dots = data.on(plane, &landscape.domain, model);
+        println!(
+            "{} samples drawn on the surfaces{}",
+            scene.dots.len(),
+            if plane.is_some() {
+                format!(" (within {:.3} of the plane)", data.near)
+            } else {
+                String::new()
+            }
+        );
+    }
     let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let started = std::time::Instant::now();
     let pixels = render_rgba(

@@ -72,6 +72,7 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
         camera: parsed.camera,
         model: parsed.model,
         slice,
+        data: parsed.data,
         name,
         domain: parsed.domain,
         resolution: args.resolution,

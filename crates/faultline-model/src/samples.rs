@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::ModelError;
+use crate::{Domain, ModelError, Plane};
 
 /// Samples read from a CSV file.
 #[derive(Debug, Clone)]
@@ -31,6 +31,46 @@ impl Samples {
     pub fn row(&self, i: usize) -> &[f64] {
         let n = self.columns.len();
         &self.features[i * n..(i + 1) * n]
+    }
+
+    /// The root-mean-square distance of the samples from their mean.
+    pub fn spread(&self) -> f64 {
+        let (n, rows) = (self.columns.len(), self.rows());
+        let mean: Vec<f64> = (0..n)
+            .map(|j| (0..rows).map(|i| self.row(i)[j]).sum::<f64>() / rows.max(1) as f64)
+            .collect();
+        let total: f64 = (0..rows)
+            .map(|i| {
+                self.row(i)
+                    .iter()
+                    .zip(&mean)
+                    .map(|(x, m)| (x - m).powi(2))
+                    .sum::<f64>()
+            })
+            .sum();
+        (total / rows.max(1) as f64).sqrt()
+    }
+
+    /// The samples within `near` of `plane` whose projections lie inside `domain`, as
+    /// (row, s, t); without a plane (a two-input model) each row's two values are (s, t).
+    pub fn near(
+        &self,
+        plane: Option<&Plane>,
+        near: f64,
+        domain: &Domain,
+    ) -> Vec<(usize, f64, f64)> {
+        (0..self.rows())
+            .filter_map(|i| {
+                let x = self.row(i);
+                let (s, t, distance) = match plane {
+                    Some(p) => p.project(x),
+                    None => (x[0], x[1], 0.0),
+                };
+                let inside = (domain.x[0]..=domain.x[1]).contains(&s)
+                    && (domain.y[0]..=domain.y[1]).contains(&t);
+                (distance <= near && inside).then_some((i, s, t))
+            })
+            .collect()
     }
 }
 

@@ -42,20 +42,12 @@ pub struct LiveSlice {
 }
 
 impl LiveSlice {
-    /// The model on the current plane (two inputs) and the domain to show it over.
-    pub fn fold(&self) -> Result<(Mlp, Domain), ModelError> {
-        let names = self.original.input_names();
+    /// The current plane and the domain to show it over.
+    pub fn plane(&self) -> Result<(Plane, Domain), ModelError> {
         match &self.kind {
             SliceKind::Axes { axes, at, ranges } => {
                 let [a, b] = *axes;
-                let plane = Plane::axes(at, a, b)?;
-                let domain = Domain::new(ranges[a], ranges[b])?;
-                let mlp = plane.fold(
-                    &self.original,
-                    [names[a].clone(), names[b].clone()],
-                    Some(domain),
-                )?;
-                Ok((mlp, domain))
+                Ok((Plane::axes(at, a, b)?, Domain::new(ranges[a], ranges[b])?))
             }
             SliceKind::Shifted {
                 plane,
@@ -71,10 +63,21 @@ impl LiveSlice {
                     .map(|(o, n)| o + offset * n)
                     .collect();
                 let moved = Plane::new(origin, plane.u.clone(), plane.v.clone())?;
-                let mlp = moved.fold(&self.original, ["s".into(), "t".into()], Some(*domain))?;
-                Ok((mlp, *domain))
+                Ok((moved, *domain))
             }
         }
+    }
+
+    /// The model on the current plane (two inputs) and the domain to show it over.
+    pub fn fold(&self) -> Result<(Mlp, Domain), ModelError> {
+        let names = self.original.input_names();
+        let (plane, domain) = self.plane()?;
+        let axis_names = match &self.kind {
+            SliceKind::Axes { axes, .. } => [names[axes[0]].clone(), names[axes[1]].clone()],
+            SliceKind::Shifted { .. } => ["s".into(), "t".into()],
+        };
+        let mlp = plane.fold(&self.original, axis_names, Some(domain))?;
+        Ok((mlp, domain))
     }
 
     /// The current plane in words, for the panel.

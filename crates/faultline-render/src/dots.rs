@@ -1,6 +1,68 @@
 //! Data samples drawn on a map (`--data`): each a disc in its class colour with a dark
 //! outline; a misclassified sample a ring in its true class's colour, the region the
-//! model gives it showing through the middle.
+//! model gives it showing through the middle. On a landscape ([`SampleDots`]) the same
+//! marks sit on the highest surface where each sample lies.
+
+use faultline_model::samples::Samples;
+use faultline_model::{Domain, Mlp, Plane};
+
+/// A sample on a landscape, in plane coordinates, at the height of the highest surface.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SceneDot {
+    /// Plane coordinate along x.
+    pub s: f64,
+    /// Plane coordinate along y.
+    pub t: f64,
+    /// The highest output there (for a one-output model, at least its threshold).
+    pub z: f32,
+    /// The sample's class colour.
+    pub colour: [u8; 3],
+    /// Whether the model's class for it differs from its label.
+    pub misclassified: bool,
+}
+
+/// Data samples to show on a landscape whose plane may move (the viewer's slices): what
+/// is drawn is recomputed for each plane.
+#[derive(Debug, Clone)]
+pub struct SampleDots {
+    /// The samples, one value per input of the original model.
+    pub samples: Samples,
+    /// Each sample's colour.
+    pub colours: Vec<[u8; 3]>,
+    /// Whether the model misclassifies each sample.
+    pub misclassified: Vec<bool>,
+    /// The largest distance from the plane at which a sample is drawn.
+    pub near: f64,
+}
+
+impl SampleDots {
+    /// The samples within `near` of `plane` (none: a two-input model) inside `domain`,
+    /// on the surfaces of `mlp` (the model on that plane).
+    pub fn on(&self, plane: Option<&Plane>, domain: &Domain, mlp: &Mlp) -> Vec<SceneDot> {
+        self.samples
+            .near(plane, self.near, domain)
+            .into_iter()
+            .map(|(i, s, t)| {
+                let top = mlp
+                    .forward_f64(&[s, t])
+                    .into_iter()
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let top = if mlp.outputs() == 1 {
+                    top.max(f64::from(mlp.threshold()))
+                } else {
+                    top
+                };
+                SceneDot {
+                    s,
+                    t,
+                    z: top as f32,
+                    colour: self.colours[i],
+                    misclassified: self.misclassified[i],
+                }
+            })
+            .collect()
+    }
+}
 
 /// One sample on the image.
 #[derive(Debug, Clone, Copy, PartialEq)]

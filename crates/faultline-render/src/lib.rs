@@ -17,7 +17,7 @@ mod pipelines;
 pub mod scene;
 
 pub use camera::Camera;
-pub use dots::{Dot, draw_dots};
+pub use dots::{Dot, SampleDots, SceneDot, draw_dots};
 pub use landscape::{LandscapeRenderer, Mode, ViewOptions};
 pub use map::{MapStyle, compose_map};
 pub use offscreen::render_rgba;

@@ -224,6 +224,32 @@ pub fn annotate(
         grey,
     );
 
+    // Data samples: a disc (a ring when misclassified) on the highest surface.
+    let radius = 3.5;
+    let outline = egui::Stroke::new(1.0, egui::Color32::from_gray(25));
+    for dot in &scene.dots {
+        let world = Vec3::new(
+            (-1.0 + 2.0 * (dot.s - x0) / (x1 - x0)) as f32,
+            (dot.z - z0) / (z1 - z0).max(1e-12) * view.height_scale,
+            (1.0 - 2.0 * (dot.t - y0) / (y1 - y0)) as f32,
+        );
+        let Some(at) = to_screen(world).filter(|p| screen.contains(*p)) else {
+            continue;
+        };
+        let [r, g, b] = dot.colour;
+        let colour = egui::Color32::from_rgb(r, g, b);
+        if dot.misclassified {
+            painter.circle_stroke(
+                at,
+                radius + 1.0,
+                egui::Stroke::new(3.0, egui::Color32::from_gray(25)),
+            );
+            painter.circle_stroke(at, radius + 1.0, egui::Stroke::new(1.8, colour));
+        } else {
+            painter.circle(at, radius, colour, outline);
+        }
+    }
+
     // The legend: a swatch and the name of each class.
     let row = 18.0;
     let width = scene

@@ -100,6 +100,8 @@ pub struct Scene {
     pub class_names: Vec<String>,
     /// The two input names (the axes).
     pub input_names: [String; 2],
+    /// Data samples drawn on the landscape (`--data`), set by the caller.
+    pub dots: Vec<crate::SceneDot>,
 }
 
 impl Scene {
@@ -181,6 +183,7 @@ impl Scene {
                 let names = mlp.input_names();
                 [names[0].clone(), names[1].clone()]
             },
+            dots: Vec::new(),
         })
     }
 }

@@ -13,8 +13,8 @@ use faultline_gpu::GpuContext;
 use faultline_model::slice::LiveSlice;
 use faultline_model::{Domain, Mlp};
 use faultline_render::{
-    Camera, LandscapeRenderer, Mode, Overlay, Scene, SceneEngine, ViewOptions, annotate,
-    render_rgba,
+    Camera, LandscapeRenderer, Mode, Overlay, SampleDots, Scene, SceneEngine, ViewOptions,
+    annotate, render_rgba,
 };
 use winit::application::ApplicationHandler;
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
@@ -35,6 +35,8 @@ pub struct ViewerOptions {
     pub model: Mlp,
     /// For a wider model, the plane shown and how the panel's slice controls move it.
     pub slice: Option<LiveSlice>,
+    /// Data samples drawn on the surfaces (placed again when the slice moves).
+    pub data: Option<SampleDots>,
     /// A short name for the title bar.
     pub name: String,
     /// The input rectangle.
@@ -131,6 +133,8 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         options.resolution,
     )
     .map_err(|e| ViewerError::Other(e.to_string()))?;
+    let mut scene = scene;
+    place_dots(&mut scene, &options);
     let mut app = App {
         camera: options.camera,
         view: options.view,
@@ -163,6 +167,19 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     }
     app.report.mean_frame_seconds = app.frame_seconds / app.report.frames.max(1) as f64;
     Ok(app.report)
+}
+
+/// Puts `options.data`'s samples on `scene`, on the plane the slice shows now.
+fn place_dots(scene: &mut Scene, options: &ViewerOptions) {
+    let Some(data) = &options.data else {
+        return;
+    };
+    let plane = options.slice.as_ref().and_then(|s| s.plane().ok());
+    scene.dots = data.on(
+        plane.as_ref().map(|(p, _)| p),
+        &options.domain,
+        &options.model,
+    );
 }
 
 impl App {

@@ -20,6 +20,7 @@ impl App {
             Ok(scene) => {
                 self.scene = scene;
                 self.options.resolution = resolution;
+                place_dots(&mut self.scene, &self.options);
             }
             Err(e) => eprintln!("cannot re-evaluate at {resolution}^2: {e}"),
         }
@@ -34,8 +35,9 @@ impl App {
             return;
         };
         self.move_started = Some((Instant::now(), dragging));
+        let folded = slice.fold();
         let result = (|| -> Result<(), String> {
-            let (mlp, domain) = slice.fold().map_err(|e| e.to_string())?;
+            let (mlp, domain) = folded.map_err(|e| e.to_string())?;
             let engine = SceneEngine::on_cpu(&mlp).map_err(|e| e.to_string())?;
             let side = if dragging {
                 self.options.resolution.min(DRAGGING_RESOLUTION)
@@ -48,6 +50,7 @@ impl App {
             self.engine = engine;
             self.options.model = mlp;
             self.options.domain = domain;
+            place_dots(&mut self.scene, &self.options);
             Ok(())
         })();
         if let Err(e) = result {
