@@ -43,9 +43,32 @@ pub enum Command {
     /// Train the paper's network on S1 (or `demo iris`: a 4-input net on Fisher's iris,
     /// on a slice) and show it (PNGs when there is no display).
     Demo(DemoArgs),
+    /// Measure what the network learned on a grid: class areas and dormant outputs,
+    /// overlapping sigmoid outputs, dead neurons, linear pieces, region fragments,
+    /// boundary lengths and junctions (a table, or JSON with --json).
+    Analyze(AnalyzeArgs),
     /// Write any model file Faultline reads (a PyTorch state dict, ...) in its own
     /// format, with metadata, so it is converted once.
     Convert(ConvertArgs),
+}
+
+/// `faultline analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Grid size: N (square) or WxH.
+    #[arg(long, default_value = "512", allow_hyphen_values = true)]
+    pub size: String,
+    /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// The plane through input space (models with more than 2 inputs).
+    #[command(flatten)]
+    pub plane: PlaneArgs,
 }
 
 /// `faultline convert`.

@@ -1,6 +1,14 @@
 //! `faultline`: train a small classifier, inspect it, and evaluate it on a grid over its
 //! input plane. See the README for the commands and the file formats.
 
+/// `println!` for a command's report: a closed or full standard output ends the run with
+/// one error line (and the unfinished outputs removed) instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::say(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 mod commands;
 mod output;

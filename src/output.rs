@@ -92,3 +92,16 @@ pub fn png_path(flag: &str, path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Writes one line of a command's report to standard output; if that fails (a closed pipe,
+/// a full disk) says so in one line, removes unfinished outputs and exits with status 1.
+pub fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        drop(out);
+        eprintln!("error: writing to standard output: {e}");
+        faultline_model::output_file::remove_unfinished();
+        std::process::exit(1);
+    }
+}

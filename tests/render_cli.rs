@@ -150,10 +150,6 @@ fn the_real_window_under_xvfb_shows_the_landscape() {
             "32",
             "--screenshot",
             s(&shot),
-            "--data",
-            "data/iris.csv",
-            "--near",
-            "2",
         ])
         .output()
         .unwrap();
@@ -424,6 +420,10 @@ fn the_window_sweeps_a_slice_of_a_wider_model() {
             "64",
             "--screenshot",
             s(&shot),
+            "--data",
+            "data/iris.csv",
+            "--near",
+            "2",
         ])
         .output()
         .unwrap();

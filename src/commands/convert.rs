@@ -26,7 +26,7 @@ pub fn run(args: ConvertArgs) -> Result<()> {
     let mlp = Mlp::new(loaded.mlp.layers().to_vec(), metadata).context("--classes / --inputs")?;
     let output = prepare_one("-o", &args.output, &[("the input", &args.input)])?;
     faultline_model::io::save_into(&mlp, output)?;
-    println!(
+    say!(
         "wrote {} ({} {}, from {}: {})",
         args.output.display(),
         mlp.architecture(),

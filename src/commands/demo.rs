@@ -31,7 +31,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         seed: 7,
         ..TrainConfig::default()
     };
-    println!("training the paper's 2-3-3 sigmoid network on S1 (seed 7)...");
+    say!("training the paper's 2-3-3 sigmoid network on S1 (seed 7)...");
     let train = PaperSet::S1.generate(4000, faultline_train::DEFAULT_MARGIN, 7)?;
     let test = PaperSet::S1.generate(
         2000,
@@ -47,7 +47,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     )?;
     let model_path = dir.join("s1.safetensors");
     faultline_model::io::save(&report.model, &model_path)?;
-    println!(
+    say!(
         "trained in {:.1} s: accuracy {:.2} % on 2000 fresh test samples (the test set of `faultline train --dataset s1 --seed 7`); model {}",
         report.seconds,
         report.test_accuracies[0].1 * 100.0,
@@ -67,7 +67,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         near: None,
     };
     if display_available() {
-        println!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");
+        say!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");
         let run = Run {
             frames: args.frames,
             ..Run::default()
@@ -103,7 +103,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         save_png(&path, &pixels, width, height).map_err(anyhow::Error::msg)?;
         written.push(path);
     }
-    println!(
+    say!(
         "no display: wrote {} (use `faultline view {}` where there is one)",
         written
             .iter()
@@ -124,7 +124,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         std::io::Write::write_all(w, IRIS_CSV.as_bytes())
     })?;
     let model_path = dir.join("iris.safetensors");
-    println!("training a 4-32-32-3 relu network on Fisher's iris (150 samples, seed 1)...");
+    say!("training a 4-32-32-3 relu network on Fisher's iris (150 samples, seed 1)...");
     super::train::run(TrainArgs {
         dataset: format!("csv:{}", data.display()),
         hidden: vec![32, 32],
@@ -157,7 +157,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         near: Some(1.0),
     };
     if display_available() {
-        println!("opening the viewer on the slice through petal length and width (Esc to quit)");
+        say!("opening the viewer on the slice through petal length and width (Esc to quit)");
         let model = super::load_model(&model_path)?;
         let run = Run {
             frames,
@@ -186,7 +186,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         data: Some(data),
         near: Some(1.0),
     })?;
-    println!(
+    say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",
         landscape_png.display(),
         map_png.display(),

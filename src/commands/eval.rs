@@ -82,7 +82,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     } else {
         String::new()
     };
-    println!(
+    say!(
         "evaluated {}x{} ({} points) on {} in {seconds:.3} s{pipeline}, {:.1} M points/s: {}",
         grid.width,
         grid.height,
@@ -93,7 +93,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     );
     for (flag, path) in outputs {
         if let Some(path) = path {
-            println!("wrote {} ({})", path.display(), &flag[2..]);
+            say!("wrote {} ({})", path.display(), &flag[2..]);
         }
     }
     sliced.record.finish(&grid.domain)?;

@@ -12,7 +12,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
     let kernel = grid_kernel(&model, KernelOptions::default())?;
     let source = export_source(&model, &kernel);
     output.write(|w| std::io::Write::write_all(w, source.as_bytes()))?;
-    println!(
+    say!(
         "wrote {} ({} bytes, {:?} form, {} point(s) per invocation)",
         args.wgsl.display(),
         source.len(),

@@ -8,35 +8,40 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let loaded = super::load(&args.model)?;
     let model = &loaded.mlp;
     let m = &model.metadata;
-    println!("model       {}", args.model.display());
-    println!("format      {}", loaded.format);
-    println!(
+    say!("model       {}", args.model.display());
+    say!("format      {}", loaded.format);
+    say!(
         "network     {} ({} parameters)",
         model.architecture(),
         model.parameter_count()
     );
     for (k, layer) in model.layers().iter().enumerate() {
         let label = if k == 0 { "layers" } else { "" };
-        println!(
+        say!(
             "{label:<11} {k}: {} -> {} {}",
-            layer.inputs, layer.outputs, layer.activation
+            layer.inputs,
+            layer.outputs,
+            layer.activation
         );
     }
     if loaded.activations_given {
-        println!("            (activations from --activations; the file names none)");
+        say!("            (activations from --activations; the file names none)");
     }
-    println!("inputs      {}", model.input_names().join(", "));
-    println!("classes     {}", model.class_names().join(", "));
+    say!("inputs      {}", model.input_names().join(", "));
+    say!("classes     {}", model.class_names().join(", "));
     match &m.domain {
-        Some(d) => println!(
+        Some(d) => say!(
             "domain      x [{}, {}], y [{}, {}]",
-            d.x[0], d.x[1], d.y[0], d.y[1]
+            d.x[0],
+            d.x[1],
+            d.y[0],
+            d.y[1]
         ),
-        None if model.inputs() > 2 => println!(
+        None if model.inputs() > 2 => say!(
             "domain      (a plane through its {} inputs: --axes A,B [--at ...], --through, --pca or --plane)",
             model.inputs()
         ),
-        None => println!("domain      (none; pass --domain to eval)"),
+        None => say!("domain      (none; pass --domain to eval)"),
     }
     let names = model.input_names();
     if let Some(reference) = &m.reference {
@@ -45,7 +50,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             .zip(reference)
             .map(|(n, v)| format!("{n}={v:.4}"))
             .collect();
-        println!("reference   {}", values.join(", "));
+        say!("reference   {}", values.join(", "));
     }
     if let Some(ranges) = &m.input_ranges {
         let values: Vec<String> = names
@@ -53,7 +58,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             .zip(ranges)
             .map(|(n, [lo, hi])| format!("{n} [{lo}, {hi}]"))
             .collect();
-        println!("ranges      {}", values.join(", "));
+        say!("ranges      {}", values.join(", "));
     }
     match &m.training {
         Some(t) => {
@@ -64,12 +69,12 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 .flatten()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            println!("training    {}", fields.join(" "));
+            say!("training    {}", fields.join(" "));
         }
-        None => println!("training    (no record)"),
+        None => say!("training    (no record)"),
     }
     for (k, v) in &m.extra {
-        println!("{k:<11} {v}");
+        say!("{k:<11} {v}");
     }
     Ok(())
 }

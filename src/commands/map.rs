@@ -111,7 +111,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     if names.len() > LEGEND_CLASSES {
         legend.push(format!("and {} more", names.len() - LEGEND_CLASSES));
     }
-    println!(
+    say!(
         "wrote {} ({}x{}, evaluated on {} in {evaluated:.2} s); classes: {}; boundaries dark, junctions white discs{}",
         args.output.display(),
         grid.width,
@@ -125,7 +125,7 @@ pub fn run(args: MapArgs) -> Result<()> {
         }
     );
     if let Some(line) = data_line {
-        println!("{line}");
+        say!("{line}");
     }
     sliced.record.finish(&grid.domain)?;
     Ok(())

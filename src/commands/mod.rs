@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod analyze;
 mod backend;
 mod bench;
 mod convert;
@@ -93,5 +94,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::View(args) => view::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Analyze(args) => analyze::run(args),
     }
 }

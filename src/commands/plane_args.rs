@@ -94,7 +94,7 @@ impl PlaneRecord {
             let file = PlaneFile::describe(&used.plane, domain, used.inputs, used.how);
             let text = serde_json::to_string_pretty(&file).expect("a plane serialises");
             out.write(|w| std::io::Write::write_all(w, format!("{text}\n").as_bytes()))?;
-            println!("wrote {} (plane)", path.display());
+            say!("wrote {} (plane)", path.display());
         }
         if let Some(note) = used.note {
             eprintln!("{note}");

@@ -45,7 +45,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     if let Some(data) = &landscape.data {
         let plane = landscape.plane.plane().map(|(p, _)| p);
         scene.dots = data.on(plane, &landscape.domain, model);
-        println!(
+        say!(
             "{} samples drawn on the surfaces{}",
             scene.dots.len(),
             if plane.is_some() {
@@ -76,7 +76,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
             )
             .map_err(std::io::Error::other)
     })?;
-    println!(
+    say!(
         "wrote {} ({}x{}, {} of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
         args.output.display(),
         args.width,

@@ -57,7 +57,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .iter()
         .map(|(name, acc)| format!("{name} {:.2} %", acc * 100.0))
         .collect();
-    println!(
+    say!(
         "trained {} on {} in {:.1} s: loss {:.4}, accuracy train {:.2} %, {}",
         report.model.architecture(),
         data.train.name,
@@ -66,7 +66,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         report.train_accuracy * 100.0,
         tests.join(", ")
     );
-    println!("wrote {}", args.output.display());
+    say!("wrote {}", args.output.display());
     Ok(())
 }
 

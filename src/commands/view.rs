@@ -98,14 +98,14 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
         } else {
             args.resolution
         };
-        println!(
+        say!(
             "slice moves {what}: {} to the new picture ({side}^2), median {:.1} ms, slowest {:.1} ms",
             ms.len(),
             ms[ms.len() / 2],
             ms[ms.len() - 1],
         );
     }
-    println!(
+    say!(
         "{} frames on {} (field: {}), {:.1} ms per frame{}",
         report.frames,
         report.adapter,

@@ -180,19 +180,20 @@ pub fn junctions(classes: &[u32], width: usize, height: usize) -> Vec<u8> {
     let mut out = vec![0; width * height];
     for r in 0..height {
         for c in 0..width {
-            let mut block = vec![classes[r * width + c]];
-            if c + 1 < width {
-                block.push(classes[r * width + c + 1]);
-            }
-            if r + 1 < height {
-                block.push(classes[(r + 1) * width + c]);
-                if c + 1 < width {
-                    block.push(classes[(r + 1) * width + c + 1]);
+            let a = classes[r * width + c];
+            let b = (c + 1 < width).then(|| classes[r * width + c + 1]);
+            let d = (r + 1 < height).then(|| classes[(r + 1) * width + c]);
+            let e = (r + 1 < height && c + 1 < width).then(|| classes[(r + 1) * width + c + 1]);
+            // Distinct values among a and the present neighbours (no allocation).
+            let mut seen = [a, a, a, a];
+            let mut distinct = 1;
+            for v in [b, d, e].into_iter().flatten() {
+                if !seen[..distinct].contains(&v) {
+                    seen[distinct] = v;
+                    distinct += 1;
                 }
             }
-            block.sort_unstable();
-            block.dedup();
-            out[r * width + c] = u8::from(block.len() >= 3);
+            out[r * width + c] = u8::from(distinct >= 3);
         }
     }
     out
