@@ -47,6 +47,9 @@ pub enum Command {
     /// overlapping sigmoid outputs, dead neurons, linear pieces, region fragments,
     /// boundary lengths and junctions (a table, or JSON with --json).
     Analyze(AnalyzeArgs),
+    /// Draw a contact sheet: one small map per hidden neuron and output, layer by layer,
+    /// titled with its active share, dead and dormant ones marked.
+    Neurons(NeuronsArgs),
     /// Write any model file Faultline reads (a PyTorch state dict, ...) in its own
     /// format, with metadata, so it is converted once.
     Convert(ConvertArgs),
@@ -66,6 +69,28 @@ pub struct AnalyzeArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The plane through input space (models with more than 2 inputs).
+    #[command(flatten)]
+    pub plane: PlaneArgs,
+}
+
+/// `faultline neurons`.
+#[derive(Debug, Args)]
+pub struct NeuronsArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Where to write the PNG.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Samples (and pixels) per side of each tile.
+    #[arg(long, default_value_t = 128)]
+    pub size: usize,
+    /// Tiles per row.
+    #[arg(long, default_value_t = 8)]
+    pub columns: usize,
+    /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
     /// The plane through input space (models with more than 2 inputs).
     #[command(flatten)]
     pub plane: PlaneArgs,
@@ -234,6 +259,10 @@ pub struct MapArgs {
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Draw hidden neuron J of layer L instead (LAYER:NEURON, 0-based): where it is on
+    /// (above its activation at 0, or 0.5 for a sigmoid) and its zero line.
+    #[arg(long, value_name = "L:J")]
+    pub neuron: Option<String>,
     /// The plane through input space (models with more than 2 inputs).
     #[command(flatten)]
     pub plane: PlaneArgs,
@@ -284,7 +313,8 @@ pub struct BenchArgs {
 /// The landscape options shared by `render` and `view`.
 #[derive(Debug, Clone, Args)]
 pub struct LandscapeArgs {
-    /// Surfaces: all (every class, see-through), envelope (the winner), or class:K.
+    /// Surfaces: all (every class, see-through), envelope (the winner), class:K, or
+    /// neuron:L:J (hidden neuron J of layer L, 0-based, with its zero level).
     #[arg(long, default_value = "all")]
     pub mode: String,
     /// Grid samples per side of each surface.

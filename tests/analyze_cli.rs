@@ -248,3 +248,107 @@ fn bad_input_for_analyze() {
         "{stderr}"
     );
 }
+
+#[test]
+fn hidden_neurons_as_maps_surfaces_and_a_contact_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hidden: relu(x) and a dead one; outputs from them.
+    let model = save(
+        dir.path(),
+        "two.safetensors",
+        vec![
+            layer(
+                2,
+                vec![1.0, 0.0, 0.0, 0.0],
+                vec![0.0, -1.0],
+                Activation::Relu,
+            ),
+            layer(
+                2,
+                vec![1.0, 0.0, -1.0, 0.0, 0.0, 0.0],
+                vec![0.0, 0.1, -50.0],
+                Activation::Identity,
+            ),
+        ],
+    );
+    // map --neuron 0:0: on where x > 0, the right half of the image.
+    let png = dir.path().join("n.png");
+    ok(&[
+        "map",
+        s(&model),
+        "--size",
+        "64",
+        "--neuron",
+        "0:0",
+        "-o",
+        s(&png),
+    ]);
+    let map = image::open(&png).unwrap().to_rgb8();
+    let on = faultline_render::class_colour(1);
+    assert_eq!(map.get_pixel(60, 30).0, on);
+    assert_ne!(map.get_pixel(3, 30).0, on);
+    // The contact sheet: one tile per neuron and output, the dead neuron and the dormant
+    // output marked.
+    let sheet = dir.path().join("sheet.png");
+    let out = ok(&["neurons", s(&model), "--size", "32", "-o", s(&sheet)]);
+    assert!(
+        out.contains("2 neurons and 3 outputs") && out.contains("1 dead, 1 dormant"),
+        "{out}"
+    );
+    let image = image::open(&sheet).unwrap().to_rgb8();
+    // The first layer's titles (the band between its heading and its tiles, 34..52 px
+    // down) are grey text, the dead neuron's red.
+    let marked = image
+        .enumerate_pixels()
+        .filter(|(_, y, p)| (34..52).contains(y) && p.0[0] > 120 && p.0[1] < 90)
+        .count();
+    assert!(marked > 10, "{marked} red title pixels");
+    for (args, phrase) in [
+        (
+            vec![
+                "map",
+                s(&model),
+                "--size",
+                "8",
+                "--neuron",
+                "0:7",
+                "-o",
+                s(&png),
+            ],
+            "no neuron 7 in layer 0",
+        ),
+        (
+            vec![
+                "map",
+                s(&model),
+                "--size",
+                "8",
+                "--neuron",
+                "9:0",
+                "-o",
+                s(&png),
+            ],
+            "no layer 9",
+        ),
+        (
+            vec![
+                "map",
+                s(&model),
+                "--size",
+                "8",
+                "--neuron",
+                "x",
+                "-o",
+                s(&png),
+            ],
+            "expected LAYER:NEURON",
+        ),
+        (
+            vec!["neurons", s(&model), "--size", "2", "-o", s(&sheet)],
+            "--size 2",
+        ),
+    ] {
+        let line = fails(&args);
+        assert!(line.contains(phrase), "{args:?}: {line}");
+    }
+}

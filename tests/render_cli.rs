@@ -508,3 +508,38 @@ fn render_draws_the_samples_on_the_surfaces() {
     let (out, _) = render("none.png", &["--data", "data/iris.csv", "--near", "0"]);
     assert!(out.contains("0 samples drawn"), "{out}");
 }
+
+#[test]
+fn a_hidden_neuron_as_the_landscape() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("neuron.png");
+    let out = ok(&[
+        "render",
+        "tests/fixtures/seed_233.safetensors",
+        "--mode",
+        "neuron:0:1",
+        "--width",
+        "320",
+        "--height",
+        "180",
+        "--resolution",
+        "64",
+        "-o",
+        s(&png),
+    ]);
+    assert!(out.contains("1 surface and its threshold plane"), "{out}");
+    assert_shows_a_landscape(&png, 50);
+    let line = fails(&[
+        "render",
+        "tests/fixtures/seed_233.safetensors",
+        "--mode",
+        "neuron:9:0",
+        "-o",
+        s(&dir.path().join("never.png")),
+    ]);
+    assert!(line.contains("--mode 'neuron:9:0': no layer 9"), "{line}");
+    assert!(!dir.path().join("never.png").exists());
+}

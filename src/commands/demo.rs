@@ -53,6 +53,20 @@ pub fn run(args: DemoArgs) -> Result<()> {
         report.test_accuracies[0].1 * 100.0,
         model_path.display()
     );
+    // What the network learned, told before it is shown.
+    let domain = report
+        .model
+        .metadata
+        .domain
+        .context("the S1 model has a domain")?;
+    let analysis = faultline_analysis::analyze(
+        &report.model,
+        &faultline_model::GridSpec::new(domain, 512, 512)?,
+    );
+    say!("what it learned (`faultline analyze` on 512^2):");
+    for line in faultline_analysis::table(&analysis).lines() {
+        say!("  {line}");
+    }
 
     let landscape = LandscapeArgs {
         mode: "all".into(),
@@ -185,6 +199,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         plane,
         data: Some(data),
         near: Some(1.0),
+        neuron: None,
     })?;
     say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",

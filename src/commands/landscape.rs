@@ -14,14 +14,38 @@ use faultline_render::{Camera, Mode, SampleDots, ViewOptions};
 /// The most grid samples per side a landscape may ask for.
 const MAX_RESOLUTION: usize = 4096;
 
-/// Reads the mode flag: `all`, `envelope` or `class:K`.
+/// Neuron `L:J` (or `neuron:L:J`) of `model` as a network of its own ([`Mlp::neuron`]),
+/// for `flag`.
+pub fn neuron(model: &Mlp, flag: &str, spec: &str) -> Result<Mlp> {
+    let parts: Option<Vec<usize>> = spec
+        .strip_prefix("neuron:")
+        .unwrap_or(spec)
+        .split(':')
+        .map(|p| p.trim().parse().ok())
+        .collect();
+    let Some([layer, j]) = parts
+        .as_deref()
+        .and_then(|p| <[usize; 2]>::try_from(p).ok())
+    else {
+        bail!("{flag} '{spec}': expected LAYER:NEURON, e.g. 0:3");
+    };
+    model.neuron(layer, j).map_err(|e| {
+        anyhow::anyhow!(
+            "{flag} '{spec}': {}",
+            e.to_string().trim_start_matches("invalid model: ")
+        )
+    })
+}
+
+/// Reads the mode flag: `all`, `envelope` or `class:K` (`neuron:L:J` is taken apart by
+/// [`parse`] first).
 pub fn mode(s: &str, classes: usize) -> Result<Mode> {
     Ok(match s {
         "all" => Mode::All,
         "envelope" => Mode::Envelope,
         other => {
             let Some(k) = other.strip_prefix("class:") else {
-                bail!("--mode '{other}': expected all, envelope or class:K");
+                bail!("--mode '{other}': expected all, envelope, class:K or neuron:L:J");
             };
             let k: usize = k
                 .parse()
@@ -67,6 +91,9 @@ pub struct Parsed {
     pub plane: PlaneRecord,
     /// The `--data` samples, placed again whenever the plane moves.
     pub data: Option<SampleDots>,
+    /// Whether a hidden neuron is shown (`--mode neuron:L:J`; the viewer's slice controls
+    /// then stay off, as moving the slice folds the whole network).
+    pub neuron: bool,
     /// The input rectangle shown.
     pub domain: Domain,
     /// Where the camera starts.
@@ -81,6 +108,11 @@ pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Pars
         mlp: model,
         record: plane,
     } = slice(model, model_path, &args.plane, args.domain.as_deref())?;
+    // A hidden neuron's surface: the network up to it, its output the one surface.
+    let (model, mode_flag, neuron_shown) = match args.mode.strip_prefix("neuron:") {
+        Some(_) => (neuron(&model, "--mode", &args.mode)?, "all", true),
+        None => (model, args.mode.as_str(), false),
+    };
     if !(2..=MAX_RESOLUTION).contains(&args.resolution) {
         bail!(
             "--resolution {}: must be between 2 and {MAX_RESOLUTION}",
@@ -91,7 +123,7 @@ pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Pars
         bail!("--height-scale must be a positive number");
     }
     let view = ViewOptions {
-        mode: mode(&args.mode, model.outputs())?,
+        mode: mode(mode_flag, model.outputs())?,
         height_scale: args.height_scale,
         crossings: !args.no_crossings,
         labels: !args.no_labels,
@@ -102,6 +134,7 @@ pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Pars
         None => None,
     };
     Ok(Parsed {
+        neuron: neuron_shown,
         data,
         domain: domain(&model, model_path, args.domain.as_deref())?,
         camera: camera(args.camera.as_deref())?,

@@ -24,7 +24,11 @@ pub fn run(args: MapArgs) -> Result<()> {
         &args.plane,
         args.domain.as_deref(),
     )?;
-    let model = &sliced.mlp;
+    let shown = match &args.neuron {
+        Some(spec) => Some(super::landscape::neuron(&sliced.mlp, "--neuron", spec)?),
+        None => None,
+    };
+    let model = shown.as_ref().unwrap_or(&sliced.mlp);
     let grid = grid(model, &args.model, &args.size, args.domain.as_deref())?;
     if args.crossings && !faultline_model::arrays::tracks_crossings(model.outputs()) {
         bail!(

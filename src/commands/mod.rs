@@ -12,6 +12,7 @@ mod grid_args;
 mod inspect;
 mod landscape;
 mod map;
+mod neurons;
 mod plane_args;
 mod render;
 mod train;
@@ -95,5 +96,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Neurons(args) => neurons::run(args),
     }
 }

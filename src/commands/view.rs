@@ -57,7 +57,7 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
         bail!("--frames must be at least 1");
     }
     let parsed = parse(model, model_path, args)?;
-    let slice = parsed.plane.live(&parsed.domain);
+    let slice = parsed.plane.live(&parsed.domain).filter(|_| !parsed.neuron);
     if sweep_slice && (frames.is_none() || slice.is_none()) {
         bail!(
             "--sweep-slice needs --frames and a model shown on a plane (more than 2 inputs, or a plane flag)"

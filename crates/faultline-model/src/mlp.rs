@@ -162,6 +162,45 @@ impl Mlp {
         zero[0] as f32
     }
 
+    /// Neuron `j` of layer `layer` as a network of its own: the layers before it and that
+    /// neuron alone, its activation applied. One output, so every tool shows it as a
+    /// binary classifier: `on` where its output is above its activation at 0 (0 for relu,
+    /// 0.5 for a sigmoid), `off` elsewhere. A softmax layer's outputs are not separate
+    /// neurons and are refused.
+    pub fn neuron(&self, layer: usize, j: usize) -> Result<Mlp, ModelError> {
+        let Some(l) = self.layers.get(layer) else {
+            return Err(ModelError::Invalid(format!(
+                "no layer {layer}: the network has layers 0..{}",
+                self.layers.len() - 1
+            )));
+        };
+        if j >= l.outputs {
+            return Err(ModelError::Invalid(format!(
+                "no neuron {j} in layer {layer}: it has neurons 0..{}",
+                l.outputs - 1
+            )));
+        }
+        if l.activation == Activation::Softmax {
+            return Err(ModelError::Invalid(format!(
+                "layer {layer} is a softmax: its outputs are the classes (show one with class:{j})"
+            )));
+        }
+        let mut layers = self.layers[..layer].to_vec();
+        layers.push(Layer {
+            inputs: l.inputs,
+            outputs: 1,
+            weight: l.weight[j * l.inputs..(j + 1) * l.inputs].to_vec(),
+            bias: vec![l.bias[j]],
+            activation: l.activation,
+        });
+        let metadata = ModelMetadata {
+            classes: Some(vec!["off".into(), "on".into()]),
+            training: None,
+            ..self.metadata.clone()
+        };
+        Mlp::new(layers, metadata)
+    }
+
     /// The class names from the metadata, or `class 0`, `class 1`, ... (two for a
     /// one-output classifier).
     pub fn class_names(&self) -> Vec<String> {

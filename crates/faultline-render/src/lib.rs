@@ -15,6 +15,8 @@ pub mod overlay;
 pub mod palette;
 mod pipelines;
 pub mod scene;
+pub mod sheet;
+pub mod text;
 
 pub use camera::Camera;
 pub use dots::{Dot, SampleDots, SceneDot, draw_dots};
