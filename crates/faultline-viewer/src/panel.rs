@@ -28,6 +28,50 @@ pub struct PanelInfo<'a> {
     pub adapter: &'a str,
     /// Mean milliseconds per frame.
     pub frame_ms: f64,
+    /// Each hidden neuron's active share and dead flag, per layer.
+    pub activity: &'a [Vec<(f64, bool)>],
+    /// The hidden neuron shown, if any.
+    pub neuron: Option<(usize, usize)>,
+}
+
+/// The hidden neurons, each with its active share (dead ones in red), to pick one to show.
+fn neuron_list(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut PanelActions) {
+    if info.activity.is_empty() {
+        return;
+    }
+    let shown = match info.neuron {
+        Some((l, j)) => format!("Neurons: layer {l} #{j} shown (M: next)"),
+        None => "Neurons".to_string(),
+    };
+    egui::CollapsingHeader::new(shown)
+        .id_salt("neurons")
+        .show(ui, |ui| {
+            if info.neuron.is_some() && ui.button("back to the outputs").clicked() {
+                actions.neuron = Some(None);
+            }
+            egui::ScrollArea::vertical()
+                .max_height(180.0)
+                .show(ui, |ui| {
+                    for (l, layer) in info.activity.iter().enumerate() {
+                        ui.small(format!("layer {l}"));
+                        ui.horizontal_wrapped(|ui| {
+                            for (j, &(active, dead)) in layer.iter().enumerate() {
+                                let label = format!("{j}: {:.0}%", 100.0 * active);
+                                let text = if dead {
+                                    egui::RichText::new(format!("{label} dead"))
+                                        .color(egui::Color32::from_rgb(230, 90, 90))
+                                } else {
+                                    egui::RichText::new(label)
+                                };
+                                let selected = info.neuron == Some((l, j));
+                                if ui.selectable_label(selected, text).clicked() && !selected {
+                                    actions.neuron = Some(Some((l, j)));
+                                }
+                            }
+                        });
+                    }
+                });
+        });
 }
 
 /// What the viewer should do once the frame is drawn.
@@ -39,6 +83,8 @@ pub struct PanelActions {
     pub screenshot: bool,
     /// Put the camera back where it started.
     pub reset_camera: bool,
+    /// Show this hidden neuron (layer, index), or the whole network (`Some(None)`).
+    pub neuron: Option<Option<(usize, usize)>>,
     /// The slice moved: fold it again; `true` while a slider is still being dragged
     /// (evaluate coarsely), `false` when it was released or picked (full resolution).
     pub reslice: Option<bool>,
@@ -124,6 +170,7 @@ pub fn show(
                 slice_controls(ui, slice, &mut actions);
                 ui.separator();
             }
+            neuron_list(ui, info, &mut actions);
 
             ui.label("Classes");
             for (k, name) in info.class_names.iter().enumerate() {

@@ -111,6 +111,14 @@ struct App {
     /// When the slice last moved and whether while dragging, until its picture is
     /// presented.
     move_started: Option<(Instant, bool)>,
+    /// The whole two-input network on the current plane (`options.model` is what is
+    /// shown: it, or one hidden neuron of it).
+    network: Mlp,
+    /// The hidden neuron shown (layer, index), if any.
+    neuron: Option<(usize, usize)>,
+    /// Each hidden neuron's active share and whether it is dead, per layer (the panel's
+    /// list), measured on a coarse grid over the current plane.
+    activity: Vec<Vec<(f64, bool)>>,
     /// Something changed since the last frame (frames are drawn on demand unless the
     /// camera moves or `frames` is set).
     dirty: bool,
@@ -135,7 +143,12 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     .map_err(|e| ViewerError::Other(e.to_string()))?;
     let mut scene = scene;
     place_dots(&mut scene, &options);
+    let network = options.model.clone();
+    let activity = activity(&network, options.domain);
     let mut app = App {
+        network,
+        neuron: None,
+        activity,
         camera: options.camera,
         view: options.view,
         report: ViewerReport {
@@ -169,6 +182,22 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     Ok(app.report)
 }
 
+/// Samples per side of the grid the panel's neuron figures are measured on.
+const ACTIVITY_GRID: usize = 128;
+
+/// Each hidden neuron's active share and dead flag (`faultline analyze`'s figures) on a
+/// coarse grid over `domain`.
+fn activity(network: &Mlp, domain: Domain) -> Vec<Vec<(f64, bool)>> {
+    let Ok(grid) = faultline_model::GridSpec::new(domain, ACTIVITY_GRID, ACTIVITY_GRID) else {
+        return Vec::new();
+    };
+    faultline_analysis::analyze(network, &grid)
+        .layers
+        .iter()
+        .map(|l| l.neurons.iter().map(|n| (n.active, n.dead)).collect())
+        .collect()
+}
+
 /// Puts `options.data`'s samples on `scene`, on the plane the slice shows now.
 fn place_dots(scene: &mut Scene, options: &ViewerOptions) {
     let Some(data) = &options.data else {
@@ -196,10 +225,11 @@ impl App {
     }
 
     fn title(&self) -> String {
-        let mode = match self.view.mode {
-            Mode::All => "all surfaces".to_string(),
-            Mode::Envelope => "envelope".to_string(),
-            Mode::Single(k) => self.options.model.class_names()[k].clone(),
+        let mode = match (self.neuron, self.view.mode) {
+            (Some((l, j)), _) => format!("layer {l} neuron {j}"),
+            (None, Mode::All) => "all surfaces".to_string(),
+            (None, Mode::Envelope) => "envelope".to_string(),
+            (None, Mode::Single(k)) => self.options.model.class_names()[k].clone(),
         };
         let camera = match self.controls.mode {
             CameraMode::Fly => "fly",

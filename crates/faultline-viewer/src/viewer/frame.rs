@@ -56,6 +56,8 @@ impl App {
             resolution: self.scene.width,
             adapter: &self.report.adapter,
             frame_ms: 1e3 * self.frame_seconds / self.report.frames.max(1) as f64,
+            activity: &self.activity,
+            neuron: self.neuron,
         };
         let mut actions = PanelActions::default();
         let (scene, camera, show_panel) = (&self.scene, &self.camera, self.show_panel);

@@ -37,7 +37,15 @@ impl App {
         self.move_started = Some((Instant::now(), dragging));
         let folded = slice.fold();
         let result = (|| -> Result<(), String> {
-            let (mlp, domain) = folded.map_err(|e| e.to_string())?;
+            let (network, domain) = folded.map_err(|e| e.to_string())?;
+            let mlp = match self.neuron {
+                Some((l, j)) => network.neuron(l, j).map_err(|e| e.to_string())?,
+                None => network.clone(),
+            };
+            if !dragging {
+                self.activity = activity(&network, domain);
+            }
+            self.network = network;
             let engine = SceneEngine::on_cpu(&mlp).map_err(|e| e.to_string())?;
             let side = if dragging {
                 self.options.resolution.min(DRAGGING_RESOLUTION)
@@ -86,8 +94,61 @@ impl App {
         self.reslice(step + 1 < frames);
     }
 
+    /// Shows hidden neuron `pick` (layer, index) of the network, or the network itself
+    /// (`None`), evaluated with the native CPU engine (no kernel compiled for it).
+    pub(super) fn show_neuron(&mut self, pick: Option<(usize, usize)>) {
+        let shown = match pick {
+            Some((l, j)) => match self.network.neuron(l, j) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("cannot show neuron {j} of layer {l}: {e}");
+                    return;
+                }
+            },
+            None => self.network.clone(),
+        };
+        let result = SceneEngine::on_cpu(&shown).and_then(|engine| {
+            let scene = Scene::evaluate(
+                &self.ctx,
+                &engine,
+                &shown,
+                self.options.domain,
+                self.options.resolution,
+            )?;
+            Ok((engine, scene))
+        });
+        match result {
+            Ok((engine, scene)) => {
+                self.report.engine = engine.describe();
+                self.engine = engine;
+                self.scene = scene;
+                self.options.model = shown;
+                self.neuron = pick;
+                self.view.mode = Mode::All;
+                place_dots(&mut self.scene, &self.options);
+            }
+            Err(e) => eprintln!("cannot show the neuron: {e}"),
+        }
+    }
+
+    /// The hidden neuron after the one shown (M cycles classes, then neurons), `None`
+    /// after the last.
+    fn next_neuron(&self) -> Option<(usize, usize)> {
+        let widths: Vec<usize> = self.activity.iter().map(Vec::len).collect();
+        let (l, j) = match self.neuron {
+            None => (0, 0),
+            Some((l, j)) if j + 1 < widths[l] => (l, j + 1),
+            Some((l, _)) => (l + 1, 0),
+        };
+        (l < widths.len() && j < widths[l]).then_some((l, j))
+    }
+
     /// Does what the panel asked for.
     pub(super) fn apply(&mut self, actions: PanelActions) {
+        if let Some(pick) = actions.neuron {
+            self.show_neuron(pick);
+            self.dirty = true;
+        }
         if let Some(dragging) = actions.reslice {
             self.reslice(dragging);
             self.dirty = true;
@@ -121,11 +182,23 @@ impl App {
                 }
             }
             KeyCode::KeyM => {
-                self.view.mode = match self.view.mode {
-                    Mode::All => Mode::Envelope,
-                    Mode::Envelope => Mode::Single(0),
-                    Mode::Single(k) if k + 1 < classes => Mode::Single(k + 1),
-                    Mode::Single(_) => Mode::All,
+                // All, envelope, each class, then each hidden neuron, then all again.
+                if self.neuron.is_some() {
+                    let next = self.next_neuron();
+                    self.show_neuron(next);
+                } else {
+                    self.view.mode = match self.view.mode {
+                        Mode::All => Mode::Envelope,
+                        Mode::Envelope => Mode::Single(0),
+                        Mode::Single(k) if k + 1 < classes => Mode::Single(k + 1),
+                        Mode::Single(_) => match self.next_neuron() {
+                            Some(first) => {
+                                self.show_neuron(Some(first));
+                                Mode::All
+                            }
+                            None => Mode::All,
+                        },
+                    }
                 }
             }
             KeyCode::KeyB => self.view.decision = !self.view.decision,
