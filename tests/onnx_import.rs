@@ -1,4 +1,5 @@
-//! ONNX files as exporters write them (tests/fixtures/make_onnx_fixtures.py): skl2onnx's
+//! ONNX files as exporters write them (tests/fixtures/make_onnx_fixtures.py, and
+//! make_torch_onnx_fixtures.py for torch.onnx.export's two exporters run for real): skl2onnx's
 //! MLPClassifier (multiclass, binary with ZipMap, a Pipeline with its StandardScaler), and
 //! the layouts of torch.onnx.export (TorchScript: Gemm; dynamo: model-local functions with
 //! Transpose + MatMul + Add and a leaky relu slope by attribute reference) and tf2onnx
@@ -15,13 +16,16 @@ use common::{fails, gpu_available, ok, read_f64, s};
 use ndarray_npy::ReadNpyExt;
 
 /// (fixture, domain flag, scores column of a one-output model in onnxruntime's output)
-const MODELS: [(&str, &str, Option<usize>); 6] = [
+const MODELS: [(&str, &str, Option<usize>); 8] = [
     ("skl_multi", "--domain=-6,8,-4,10", None),
     ("skl_binary", "--domain=-1.5,2.5,-1,1.5", Some(1)),
     ("skl_pipeline", "--domain=25,225,50,175", Some(1)),
     ("torch_gemm", "--domain=-3,3,-2,2", None),
     ("keras_dense", "--domain=-3,3,-2,2", None),
     ("torch_dynamo", "--domain=-3,3,-2,2", None),
+    // Exported by torch 2.15 itself (tests/fixtures/make_torch_onnx_fixtures.py).
+    ("torch_ts", "--domain=-3,3,-2,2", None),
+    ("torch_export", "--domain=-3,3,-2,2", None),
 ];
 
 fn fixture(name: &str) -> String {
@@ -206,6 +210,18 @@ fn inspect_says_what_each_file_is() {
     let out = ok(&["inspect", &fixture("torch_gemm")]);
     assert!(
         out.contains("2-5-4-3") && out.contains("4 -> 3 softmax") && out.contains("input[0]"),
+        "{out}"
+    );
+    let out = ok(&["inspect", &fixture("torch_ts")]);
+    assert!(
+        out.contains("ONNX from pytorch 2.15")
+            && out.contains("16 -> 16 leaky_relu(0.2)")
+            && out.contains("16 -> 3 softmax"),
+        "{out}"
+    );
+    let out = ok(&["inspect", &fixture("torch_export")]);
+    assert!(
+        out.contains("8 -> 1 identity") && out.contains("x[0], x[1]"),
         "{out}"
     );
     let out = ok(&["inspect", &fixture("torch_dynamo")]);
