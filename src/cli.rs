@@ -241,7 +241,8 @@ pub struct EvalArgs {
 pub struct MapArgs {
     /// The model file.
     pub model: PathBuf,
-    /// Image size in pixels, one grid sample per pixel: N (square) or WxH.
+    /// Image size in pixels, one grid sample per pixel: N (square) or WxH. `-o FIG.svg`
+    /// writes a figure (axes, legend, vector boundaries) instead of a PNG.
     #[arg(long, allow_hyphen_values = true)]
     pub size: String,
     /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).
@@ -259,6 +260,9 @@ pub struct MapArgs {
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// A title above a figure (-o FIG.svg).
+    #[arg(long)]
+    pub title: Option<String>,
     /// Draw hidden neuron J of layer L instead (LAYER:NEURON, 0-based): where it is on
     /// (above its activation at 0, or 0.5 for a sigmoid) and its zero line.
     #[arg(long, value_name = "L:J")]

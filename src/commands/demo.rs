@@ -200,6 +200,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         data: Some(data),
         near: Some(1.0),
         neuron: None,
+        title: None,
     })?;
     say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",

@@ -17,7 +17,13 @@ use faultline_render::dots::{pale, radius_for};
 use faultline_render::{Dot, MapStyle, compose_map, draw_dots};
 
 pub fn run(args: MapArgs) -> Result<()> {
-    png_path("-o", &args.output)?;
+    let svg = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if !svg {
+        png_path("-o", &args.output)?;
+    }
     let sliced = slice(
         super::load_model(&args.model)?,
         &args.model,
@@ -35,6 +41,12 @@ pub fn run(args: MapArgs) -> Result<()> {
             "--crossings: {}",
             faultline_model::arrays::too_many_pairs(model.outputs())
         );
+    }
+    if svg {
+        return super::map_svg::run(&args, &sliced, model, &grid);
+    }
+    if args.title.is_some() {
+        bail!("--title: only figures (-o FIG.svg) have a title");
     }
     // Flags (u32) and the RGB image on the host; PNG encoding streams.
     check_memory(&grid, grid.points() as f64 * (4.0 + 3.0))?;

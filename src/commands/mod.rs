@@ -12,6 +12,7 @@ mod grid_args;
 mod inspect;
 mod landscape;
 mod map;
+mod map_svg;
 mod neurons;
 mod plane_args;
 mod render;

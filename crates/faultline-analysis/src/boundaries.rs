@@ -119,37 +119,49 @@ pub fn lengths(field: &[f32], channels: usize, threshold: f32, grid: &GridSpec) 
 }
 
 /// A position inside a cell: (column fraction, row fraction), each 0 to 1.
-type Local = (f64, f64);
+pub(crate) type Local = (f64, f64);
 
-/// The segments of the zero line of `d` (corners in order (0, 0), (0, 1), (1, 1), (1, 0)
-/// as (row, column) offsets) inside one cell, in local coordinates.
-fn cell_segments(d: &[f64; 4]) -> Vec<(Local, Local)> {
+/// The corners of a cell in local coordinates, in the order of `d` below: (r, c),
+/// (r, c+1), (r+1, c+1), (r+1, c).
+pub(crate) const CORNERS: [Local; 4] = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
+
+/// Which edges of one cell the zero line of `d` (at the [`CORNERS`]) joins: pairs of edge
+/// numbers, edge e running from corner e to corner e + 1 (bottom, right, top, left). The
+/// one marching-squares rule: a saddle is split by the sign of the centre (the mean).
+pub(crate) fn cell_edges(d: &[f64; 4]) -> Vec<(usize, usize)> {
     let positive = d.map(|v| v > 0.0);
-    // Edges: bottom (0-1), right (1-2), top (2-3), left (3-0), with their end corners.
-    let corner: [Local; 4] = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
-    let mut points: Vec<Local> = Vec::with_capacity(4);
-    for e in 0..4 {
-        let (a, b) = (e, (e + 1) % 4);
-        if positive[a] != positive[b] {
-            let t = d[a] / (d[a] - d[b]);
-            let (pa, pb) = (corner[a], corner[b]);
-            points.push((pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1)));
-        }
-    }
-    match points.len() {
-        2 => vec![(points[0], points[1])],
-        4 => {
-            // A saddle: the centre's sign says which opposite corners connect.
+    let crossed: Vec<usize> = (0..4)
+        .filter(|&e| positive[e] != positive[(e + 1) % 4])
+        .collect();
+    match crossed[..] {
+        [a, b] => vec![(a, b)],
+        [_, _, _, _] => {
             let centre = d.iter().sum::<f64>() / 4.0 > 0.0;
             if centre == positive[0] {
                 // Corners 1 and 3 are cut off: bottom with right, top with left.
-                vec![(points[0], points[1]), (points[2], points[3])]
+                vec![(0, 1), (2, 3)]
             } else {
-                vec![(points[0], points[3]), (points[1], points[2])]
+                vec![(3, 0), (1, 2)]
             }
         }
         _ => Vec::new(),
     }
+}
+
+/// Where the zero line of `d` crosses edge `e`, linearly between its corners.
+pub(crate) fn edge_point(d: &[f64; 4], e: usize) -> Local {
+    let (a, b) = (e, (e + 1) % 4);
+    let t = d[a] / (d[a] - d[b]);
+    let (pa, pb) = (CORNERS[a], CORNERS[b]);
+    (pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1))
+}
+
+/// The segments of the zero line of `d` inside one cell, in local coordinates.
+fn cell_segments(d: &[f64; 4]) -> Vec<(Local, Local)> {
+    cell_edges(d)
+        .into_iter()
+        .map(|(a, b)| (edge_point(d, a), edge_point(d, b)))
+        .collect()
 }
 
 /// Domain coordinates of a local position in cell `(r, c)`.
@@ -161,7 +173,7 @@ fn point(grid: &GridSpec, r: usize, c: usize, (fc, fr): Local) -> (f64, f64) {
 
 /// Whether outputs i and j are the two largest at a local position of cell `(r, c)`
 /// (bilinear interpolation of every output); always for two outputs or one.
-fn on_decision(
+pub(crate) fn on_decision(
     field: &[f32],
     channels: usize,
     w: usize,

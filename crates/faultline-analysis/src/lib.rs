@@ -9,6 +9,7 @@
 //! No device and no burn: the analysis is plain code over the grid, on all cores.
 
 pub mod boundaries;
+pub mod contours;
 pub mod forward;
 pub mod regions;
 mod table;

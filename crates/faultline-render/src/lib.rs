@@ -8,6 +8,7 @@
 
 pub mod camera;
 pub mod dots;
+pub mod figure;
 pub mod landscape;
 pub mod map;
 mod offscreen;
@@ -17,6 +18,7 @@ mod pipelines;
 pub mod scene;
 pub mod sheet;
 pub mod text;
+pub mod ticks;
 
 pub use camera::Camera;
 pub use dots::{Dot, SampleDots, SceneDot, draw_dots};
