@@ -46,24 +46,7 @@ fn analyze(model: &Path, size: &str) -> (serde_json::Value, String) {
 
 /// scripts/check_analysis.py, when numpy and safetensors are importable (CI installs them).
 fn numpy_check(model: &Path, report: &Path) {
-    let probe = Command::new("python3")
-        .args(["-c", "import numpy, safetensors"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipping the numpy cross-check: numpy or safetensors is not importable");
-        return;
-    }
-    let run = Command::new("python3")
-        .args(["scripts/check_analysis.py", s(model), s(report)])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "check_analysis.py {}:\n{}{}",
-        model.display(),
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    common::python_check("scripts/check_analysis.py", &[s(model), s(report)]);
 }
 
 fn f(v: &serde_json::Value) -> f64 {

@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{fails, gpu_available, ok, read_f64, s};
 
@@ -95,24 +94,7 @@ fn assert_matches_reference(model: &str, plane: &PlaneJson, field: &Path, classe
 
 /// scripts/check_plane.py, when numpy and safetensors are importable (CI installs them).
 fn numpy_check(args: &[&str]) {
-    let probe = Command::new("python3")
-        .args(["-c", "import numpy, safetensors"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipping the numpy cross-check: numpy or safetensors is not importable");
-        return;
-    }
-    let run = Command::new("python3")
-        .arg("scripts/check_plane.py")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "check_plane.py {args:?}:\n{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    common::python_check("scripts/check_plane.py", args);
 }
 
 fn eval_on_plane(

@@ -6,16 +6,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use super::grid_args::{check_memory, grid};
-use super::plane_args::slice;
+use super::plane_args::load_sliced;
 use crate::cli::AnalyzeArgs;
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
-    let sliced = slice(
-        super::load_model(&args.model)?,
-        &args.model,
-        &args.plane,
-        args.domain.as_deref(),
-    )?;
+    let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let model = &sliced.mlp;
     let grid = grid(model, &args.model, &args.size, args.domain.as_deref())?;
     // The field, the class map, the pair signs and the union-find forest.

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::backend::engine;
 use super::grid_args::{check_memory, grid};
-use super::plane_args::slice;
+use super::plane_args::load_sliced;
 use crate::cli::EvalArgs;
 use crate::output::prepare;
 use faultline_model::GridRequest;
@@ -19,12 +19,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         ("--pairs", &args.pairs),
         ("--decision", &args.decision),
     ];
-    let sliced = slice(
-        super::load_model(&args.model)?,
-        &args.model,
-        &args.plane,
-        args.domain.as_deref(),
-    )?;
+    let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let model = &sliced.mlp;
     let grid = grid(model, &args.model, &args.size, args.domain.as_deref())?;
     if args.pairs.is_some() {

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::backend::engine;
 use super::data_args::load;
 use super::grid_args::{check_memory, grid};
-use super::plane_args::slice;
+use super::plane_args::load_sliced;
 use crate::cli::MapArgs;
 use crate::output::{png_path, prepare_one};
 use faultline_model::GridRequest;
@@ -24,12 +24,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     if !svg {
         png_path("-o", &args.output)?;
     }
-    let sliced = slice(
-        super::load_model(&args.model)?,
-        &args.model,
-        &args.plane,
-        args.domain.as_deref(),
-    )?;
+    let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let shown = match &args.neuron {
         Some(spec) => Some(super::landscape::neuron(&sliced.mlp, "--neuron", spec)?),
         None => None,

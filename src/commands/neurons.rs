@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use image::ImageEncoder;
 
 use super::grid_args::grid;
-use super::plane_args::slice;
+use super::plane_args::load_sliced;
 use crate::cli::NeuronsArgs;
 use crate::output::{png_path, prepare_one};
 use faultline_cpu::CpuEvaluator;
@@ -25,12 +25,7 @@ pub fn run(args: NeuronsArgs) -> Result<()> {
     if args.columns == 0 {
         bail!("--columns must be at least 1");
     }
-    let sliced = slice(
-        super::load_model(&args.model)?,
-        &args.model,
-        &args.plane,
-        args.domain.as_deref(),
-    )?;
+    let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let model = &sliced.mlp;
     let grid = grid(
         model,

@@ -265,6 +265,11 @@ pub fn slice(
     })
 }
 
+/// [`slice`] of the model file at `path`, as the command line says.
+pub fn load_sliced(path: &Path, args: &PlaneArgs, domain_flag: Option<&str>) -> Result<Sliced> {
+    slice(super::load_model(path)?, path, args, domain_flag)
+}
+
 /// The names of a plane's coordinates in pictures and arrays.
 fn plane_names() -> [String; 2] {
     ["s".into(), "t".into()]

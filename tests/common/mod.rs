@@ -148,3 +148,26 @@ pub fn temporaries(dir: &Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+/// Runs `python3 SCRIPT ARGS...` and asserts it succeeds, when numpy and safetensors are
+/// importable (CI installs them; elsewhere the check is skipped with a note).
+pub fn python_check(script: &str, args: &[&str]) {
+    let probe = Command::new("python3")
+        .args(["-c", "import numpy, safetensors"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipping {script}: numpy or safetensors is not importable");
+        return;
+    }
+    let run = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        run.status.success(),
+        "{script} {args:?}:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
