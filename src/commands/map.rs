@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use anyhow::{Result, bail};
-use image::ImageEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write as _;
 
 use super::backend::engine;
 use super::data_args::load;
@@ -12,9 +12,42 @@ use super::grid_args::{check_memory, grid};
 use super::plane_args::load_sliced;
 use crate::cli::MapArgs;
 use crate::output::{png_path, prepare_one};
-use faultline_model::GridRequest;
-use faultline_render::dots::{pale, radius_for};
-use faultline_render::{Dot, MapStyle, compose_map, draw_dots};
+use faultline_model::{Domain, GridRequest, GridSpec};
+use faultline_render::dots::{draw_dots_on_rows, pale, radius_for};
+use faultline_render::{Dot, MapComposer, MapStyle};
+
+/// Grid samples per band of a map written band by band.
+const BAND_POINTS: usize = 8 << 20;
+
+/// The flags of grid rows `r_lo..=r_hi`, evaluated with the row above (`r_hi + 1`, when
+/// there is one) so that boundaries at the band's top edge are exact: a cell's flags
+/// depend on its own row and the next.
+fn band_flags(
+    engine: &dyn faultline_model::GridEngine,
+    grid: &GridSpec,
+    r_lo: usize,
+    r_hi: usize,
+) -> Result<Vec<u32>> {
+    let w = grid.width;
+    if r_lo == 0 && r_hi + 1 == grid.height {
+        let flags = engine
+            .evaluate(grid, &GridRequest::flags(), &mut |_| {})?
+            .flags;
+        return Ok(flags.unwrap_or_default());
+    }
+    let r_top = (r_hi + 1).min(grid.height - 1);
+    let band = GridSpec::new(
+        Domain::new(grid.domain.x, [grid.y(r_lo), grid.y(r_top)])?,
+        w,
+        r_top - r_lo + 1,
+    )?;
+    let mut flags = engine
+        .evaluate(&band, &GridRequest::flags(), &mut |_| {})?
+        .flags
+        .unwrap_or_default();
+    flags.truncate((r_hi - r_lo + 1) * w);
+    Ok(flags)
+}
 
 pub fn run(args: MapArgs) -> Result<()> {
     let svg = args
@@ -43,42 +76,33 @@ pub fn run(args: MapArgs) -> Result<()> {
     if args.title.is_some() {
         bail!("--title: only figures (-o FIG.svg) have a title");
     }
-    // Flags (u32) and the RGB image on the host; PNG encoding streams.
-    check_memory(&grid, grid.points() as f64 * (4.0 + 3.0))?;
+    if grid.width > u32::MAX as usize / 4 || grid.height > u32::MAX as usize / 4 {
+        bail!(
+            "--size {}x{}: PNG images are at most 2^30 pixels per side",
+            grid.width,
+            grid.height
+        );
+    }
+    // Bands of rows, evaluated, composed and written one after another: memory holds one
+    // band's flags and RGB rows, whatever the map's size.
+    // FAULTLINE_MAP_BAND_ROWS sets the band height (tests of the seams use small bands).
+    let band = std::env::var("FAULTLINE_MAP_BAND_ROWS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(BAND_POINTS / grid.width.max(1))
+        .clamp(2, grid.height.max(2));
+    check_memory(&grid, (band * grid.width) as f64 * (4.0 + 3.0 + 3.0))?;
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let engine = engine(args.backend, model)?;
-
-    let bar = if args.quiet || grid.points() < 4 << 20 {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(grid.height as u64)
+    let (w, h) = (grid.width, grid.height);
+    let data = match &args.data {
+        Some(path) => Some(load(path, args.near, &sliced.record, model)?),
+        None => None,
     };
-    bar.set_style(
-        ProgressStyle::with_template("map {bar:30} {pos}/{len} rows  {elapsed}")
-            .expect("valid template"),
-    );
-    let started = Instant::now();
-    let flags = engine
-        .evaluate(&grid, &GridRequest::flags(), &mut |rows| {
-            bar.set_position(rows as u64)
-        })?
-        .flags
-        .unwrap_or_default();
-    bar.finish_and_clear();
-    let evaluated = started.elapsed().as_secs_f64();
-
-    let style = MapStyle {
-        crossings: args.crossings,
-    };
-    let mut image = compose_map(&flags, grid.width, grid.height, style);
-    drop(flags);
-    let data_line = match &args.data {
+    let (dots, data_line) = match &data {
         Some(data) => {
-            let data = load(data, args.near, &sliced.record, model)?;
             let placed = data.place(sliced.record.plane().map(|(p, _)| p), &grid.domain);
-            let line = data.summary(&placed);
             let d = &grid.domain;
-            let (w, h) = (grid.width, grid.height);
             let mut dots: Vec<Dot> = placed
                 .iter()
                 .map(|p| Dot {
@@ -90,22 +114,65 @@ pub fn run(args: MapArgs) -> Result<()> {
                 .collect();
             // Misclassified samples on top, where nothing hides them.
             dots.sort_by_key(|d| d.misclassified);
-            pale(&mut image, 0.45);
-            draw_dots(&mut image, w, h, &dots, radius_for(w, h));
-            Some(line)
+            (dots, Some(data.summary(&placed)))
         }
-        None => None,
+        None => (Vec::new(), None),
     };
-    output.write(|w| {
-        image::codecs::png::PngEncoder::new(w)
-            .write_image(
-                &image,
-                grid.width as u32,
-                grid.height as u32,
-                image::ExtendedColorType::Rgb8,
-            )
-            .map_err(std::io::Error::other)
+
+    let bar = if args.quiet || grid.points() < 4 << 20 {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(grid.height as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("map {bar:30} {pos}/{len} rows  {elapsed}")
+            .expect("valid template"),
+    );
+    let started = Instant::now();
+    let style = MapStyle {
+        crossings: args.crossings,
+    };
+    let radius = radius_for(w, h);
+    let mut evaluated = 0.0;
+    output.write(|out| {
+        let mut encoder = png::Encoder::new(out, w as u32, h as u32);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+        let mut stream = writer.stream_writer().map_err(std::io::Error::other)?;
+        let mut composer = MapComposer::new(w, h, style);
+        let mut emit = |y: usize, row: &[u8]| -> std::io::Result<()> {
+            if dots.is_empty() {
+                return stream.write_all(row);
+            }
+            let mut row = row.to_vec();
+            pale(&mut row, 0.45);
+            draw_dots_on_rows(&mut row, w, y..y + 1, &dots, radius);
+            stream.write_all(&row)
+        };
+        // Image rows top to bottom: grid rows from H - 1 down.
+        let mut done = 0;
+        while done < h {
+            let rows = band.min(h - done);
+            let (r_hi, r_lo) = (h - 1 - done, h - done - rows);
+            let flags = band_flags(engine.as_ref(), &grid, r_lo, r_hi)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            evaluated = started.elapsed().as_secs_f64();
+            for r in (r_lo..=r_hi).rev() {
+                let k = r - r_lo;
+                composer.push_row(&flags[k * w..(k + 1) * w], &mut emit)?;
+            }
+            done += rows;
+            bar.set_position(done as u64);
+        }
+        composer.finish(&mut emit)?;
+        drop(emit);
+        stream.finish().map_err(std::io::Error::other)?;
+        Ok(())
     })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = evaluated;
 
     let names = model.class_names();
     // The legend names the first LEGEND_CLASSES classes; a wide model's line stays short.
@@ -123,11 +190,12 @@ pub fn run(args: MapArgs) -> Result<()> {
         legend.push(format!("and {} more", names.len() - LEGEND_CLASSES));
     }
     say!(
-        "wrote {} ({}x{}, evaluated on {} in {evaluated:.2} s); classes: {}; boundaries dark, junctions white discs{}",
+        "wrote {} ({}x{}, evaluated on {} and written in {seconds:.2} s, {:.1} M points/s); classes: {}; boundaries dark, junctions white discs{}",
         args.output.display(),
         grid.width,
         grid.height,
         engine.describe(),
+        grid.points() as f64 / seconds.max(1e-9) / 1e6,
         legend.join(", "),
         if args.crossings {
             ", other crossings light"

@@ -96,23 +96,39 @@ pub fn pale(image: &mut [u8], amount: f64) {
 
 /// Draws `dots` into the RGB8 `image` (rows top to bottom), later dots over earlier ones.
 pub fn draw_dots(image: &mut [u8], width: usize, height: usize, dots: &[Dot], radius: f64) {
+    draw_dots_on_rows(image, width, 0..height, dots, radius);
+}
+
+/// [`draw_dots`] onto the image rows `rows` only, held in `band` (its first row is image
+/// row `rows.start`): how a map written band by band draws its samples.
+pub fn draw_dots_on_rows(
+    band: &mut [u8],
+    width: usize,
+    rows: std::ops::Range<usize>,
+    dots: &[Dot],
+    radius: f64,
+) {
     let line = (radius / 4.0).max(1.0);
+    if rows.is_empty() || width == 0 {
+        return;
+    }
+    let (top, bottom) = (rows.start as f64, (rows.end - 1) as f64);
     for dot in dots {
         let reach = radius + line;
         let (c0, c1) = (
-            (dot.x - reach).floor().max(0.0) as usize,
+            (dot.x - reach).floor().max(0.0),
             (dot.x + reach).ceil().min(width as f64 - 1.0),
         );
         let (r0, r1) = (
-            (dot.y - reach).floor().max(0.0) as usize,
-            (dot.y + reach).ceil().min(height as f64 - 1.0),
+            (dot.y - reach).floor().max(top),
+            (dot.y + reach).ceil().min(bottom),
         );
-        if c1 < 0.0 || r1 < 0.0 {
+        if c1 < c0 || r1 < r0 {
             continue;
         }
         let hole = radius * 0.45;
-        for r in r0..=r1 as usize {
-            for c in c0..=c1 as usize {
+        for r in r0 as usize..=r1 as usize {
+            for c in c0 as usize..=c1 as usize {
                 let d = ((c as f64 - dot.x).powi(2) + (r as f64 - dot.y).powi(2)).sqrt();
                 let colour = if d > radius + line / 2.0 {
                     continue;
@@ -125,8 +141,8 @@ pub fn draw_dots(image: &mut [u8], width: usize, height: usize, dots: &[Dot], ra
                 } else {
                     continue;
                 };
-                let at = (r * width + c) * 3;
-                image[at..at + 3].copy_from_slice(&colour);
+                let at = ((r - rows.start) * width + c) * 3;
+                band[at..at + 3].copy_from_slice(&colour);
             }
         }
     }

@@ -23,7 +23,7 @@ pub mod ticks;
 pub use camera::Camera;
 pub use dots::{Dot, SampleDots, SceneDot, draw_dots};
 pub use landscape::{LandscapeRenderer, Mode, ViewOptions};
-pub use map::{MapStyle, compose_map};
+pub use map::{MapComposer, MapStyle, compose_map};
 pub use offscreen::render_rgba;
 pub use overlay::{Overlay, annotate};
 pub use palette::class_colour;
