@@ -133,7 +133,6 @@ pub fn run(args: MapArgs) -> Result<()> {
         crossings: args.crossings,
     };
     let radius = radius_for(w, h);
-    let mut evaluated = 0.0;
     output.write(|out| {
         let mut encoder = png::Encoder::new(out, w as u32, h as u32);
         encoder.set_color(png::ColorType::Rgb);
@@ -157,7 +156,6 @@ pub fn run(args: MapArgs) -> Result<()> {
             let (r_hi, r_lo) = (h - 1 - done, h - done - rows);
             let flags = band_flags(engine.as_ref(), &grid, r_lo, r_hi)
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
-            evaluated = started.elapsed().as_secs_f64();
             for r in (r_lo..=r_hi).rev() {
                 let k = r - r_lo;
                 composer.push_row(&flags[k * w..(k + 1) * w], &mut emit)?;
@@ -166,13 +164,11 @@ pub fn run(args: MapArgs) -> Result<()> {
             bar.set_position(done as u64);
         }
         composer.finish(&mut emit)?;
-        drop(emit);
         stream.finish().map_err(std::io::Error::other)?;
         Ok(())
     })?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let _ = evaluated;
 
     let names = model.class_names();
     // The legend names the first LEGEND_CLASSES classes; a wide model's line stays short.
