@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the dependency rules the crates' lib.rs state: burn only in faultline-train,
-# winit only in faultline-viewer, no wgpu in faultline-model, faultline-import, faultline-cpu or
-# faultline-shader (normal dependencies; dev-dependencies may use anything).
+# winit only in faultline-viewer, no wgpu in faultline-model, faultline-import,
+# faultline-analysis, faultline-cpu or faultline-shader (normal dependencies; dev-dependencies may use anything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -9,6 +9,7 @@ status=0
 rules=(
   "faultline-model:burn winit wgpu"
   "faultline-import:burn winit wgpu"
+  "faultline-analysis:burn winit wgpu"
   "faultline-cpu:burn winit wgpu"
   "faultline-shader:burn winit wgpu"
   "faultline-gpu:burn winit"

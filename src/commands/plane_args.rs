@@ -265,7 +265,7 @@ pub fn slice(
     })
 }
 
-/// [`slice`] of the model file at `path`, as the command line says.
+/// [`slice()`] of the model file at `path`, as the command line says.
 pub fn load_sliced(path: &Path, args: &PlaneArgs, domain_flag: Option<&str>) -> Result<Sliced> {
     slice(super::load_model(path)?, path, args, domain_flag)
 }

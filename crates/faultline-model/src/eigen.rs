@@ -2,7 +2,7 @@
 //!
 //! Up to [`JACOBI_MAX`] dimensions the cyclic Jacobi method diagonalises the whole matrix
 //! (exact to rounding); above it, orthogonal (subspace) iteration on a block of
-//! [`BLOCK`] vectors converges to the top eigenvectors and a Jacobi solve of the block's
+//! eight vectors converges to the top eigenvectors and a Jacobi solve of the block's
 //! Rayleigh quotient separates them.
 
 /// The largest dimension diagonalised whole.
