@@ -17,6 +17,10 @@ pub struct Cli {
     /// spell them are accepted.
     #[arg(long, global = true, value_name = "LIST")]
     pub activations: Option<String>,
+    /// Use the weights of this training epoch (a model trained with --snapshot-every;
+    /// `inspect` lists its epochs).
+    #[arg(long, global = true, value_name = "E")]
+    pub epoch: Option<usize>,
 }
 
 /// The subcommands.
@@ -158,6 +162,10 @@ pub struct TrainArgs {
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Also keep the weights at epoch 0, every K epochs and at the end in the model file
+    /// (tensors `snapshots.{epoch}.layers.{k}.*`, metadata `snapshots`).
+    #[arg(long, value_name = "K")]
+    pub snapshot_every: Option<usize>,
 }
 
 /// `faultline inspect`.

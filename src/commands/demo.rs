@@ -153,6 +153,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         lr: 0.02,
         output: model_path.clone(),
         quiet: true,
+        snapshot_every: None,
     })?;
     let plane = PlaneArgs {
         axes: Some("petal_length,petal_width".into()),

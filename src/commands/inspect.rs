@@ -74,7 +74,34 @@ pub fn run(args: InspectArgs) -> Result<()> {
         None => say!("training    (no record)"),
     }
     for (k, v) in &m.extra {
+        if k == "snapshots" {
+            continue;
+        }
         say!("{k:<11} {v}");
+    }
+    if let Some(records) = m
+        .extra
+        .get("snapshots")
+        .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
+    {
+        say!(
+            "snapshots   {} epochs (use one with --epoch E): epoch, loss, train / test accuracy",
+            model.snapshots.len()
+        );
+        for r in records {
+            let pct = |key: &str| {
+                r[key]
+                    .as_f64()
+                    .map_or("-".to_string(), |v| format!("{:.2} %", 100.0 * v))
+            };
+            say!(
+                "            {:>5}  {:.4}  {} / {}",
+                r["epoch"].as_u64().unwrap_or(0),
+                r["loss"].as_f64().unwrap_or(f64::NAN),
+                pct("train_accuracy"),
+                pct("test_accuracy")
+            );
+        }
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ use faultline_model::io::LoadOptions;
 /// How every command reads model files (the global `--activations`).
 static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
 
+/// The global `--epoch`: which snapshot of a model's training to use.
+static EPOCH: OnceLock<Option<usize>> = OnceLock::new();
+
 /// A model as read, whatever its file was.
 pub struct Model {
     /// The network.
@@ -70,7 +73,14 @@ pub fn load(path: &Path) -> Result<Model> {
 
 /// [`load`], the model alone.
 pub fn load_model(path: &Path) -> Result<Mlp> {
-    Ok(load(path)?.mlp)
+    let mlp = load(path)?.mlp;
+    match EPOCH.get().copied().flatten() {
+        Some(epoch) => Ok(mlp
+            .at_epoch(epoch)
+            .map_err(|e| e.in_file(path))
+            .context("--epoch")?),
+        None => Ok(mlp),
+    }
 }
 
 /// Runs the parsed command line.
@@ -85,6 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
         None => None,
     };
     let _ = LOAD_OPTIONS.set(LoadOptions { activations });
+    let _ = EPOCH.set(cli.epoch);
     match cli.command {
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),

@@ -23,6 +23,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         batch_size: args.batch_size,
         learning_rate: args.lr,
         seed: args.seed,
+        snapshot_every: args.snapshot_every,
     };
     config.validate()?;
     let data = load_data(&args)?;

@@ -127,6 +127,11 @@ fn faultline_layers<T>(
     Ok((Layout::Faultline, found.into_values().collect()))
 }
 
+/// [`faultline_name`] for the snapshot tensors' tails.
+pub(crate) fn faultline_slot(name: &str) -> Option<(usize, usize)> {
+    faultline_name(name)
+}
+
 /// `layers.{k}.weight` -> (k, 0), `layers.{k}.bias` -> (k, 1).
 fn faultline_name(name: &str) -> Option<(usize, usize)> {
     let rest = name.strip_prefix("layers.")?;

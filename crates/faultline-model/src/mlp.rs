@@ -38,6 +38,9 @@ pub struct Mlp {
     layers: Vec<Layer>,
     /// Descriptive metadata (domain, class and input names, training record).
     pub metadata: ModelMetadata,
+    /// Weights during training (`train --snapshot-every`), by epoch: the same layer shapes
+    /// and activations as the final ones. Empty for most models.
+    pub snapshots: Vec<(usize, Vec<Layer>)>,
 }
 
 impl Mlp {
@@ -105,7 +108,11 @@ impl Mlp {
                 return invalid(format!("more than {MAX_PARAMETERS} parameters"));
             }
         }
-        let mlp = Mlp { layers, metadata };
+        let mlp = Mlp {
+            layers,
+            metadata,
+            snapshots: Vec::new(),
+        };
         mlp.metadata.check_against(mlp.inputs(), mlp.outputs())?;
         Ok(mlp)
     }
@@ -199,6 +206,25 @@ impl Mlp {
             ..self.metadata.clone()
         };
         Mlp::new(layers, metadata)
+    }
+
+    /// The model as it was at `epoch` of its training (a snapshot's weights, the same
+    /// metadata); an epoch it holds no snapshot of is an error listing those it has.
+    pub fn at_epoch(&self, epoch: usize) -> Result<Mlp, ModelError> {
+        let Some((_, layers)) = self.snapshots.iter().find(|(e, _)| *e == epoch) else {
+            let have: Vec<String> = self.snapshots.iter().map(|(e, _)| e.to_string()).collect();
+            return Err(ModelError::Invalid(if have.is_empty() {
+                format!(
+                    "no snapshot of epoch {epoch}: the file holds none (train with --snapshot-every K)"
+                )
+            } else {
+                format!(
+                    "no snapshot of epoch {epoch}; the file has epochs {}",
+                    have.join(", ")
+                )
+            }));
+        };
+        Mlp::new(layers.clone(), self.metadata.clone())
     }
 
     /// The class names from the metadata, or `class 0`, `class 1`, ... (two for a

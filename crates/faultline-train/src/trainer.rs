@@ -31,6 +31,8 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// Fixes the initial weights and the shuffling: the same seed gives the same model.
     pub seed: u64,
+    /// Keep the weights at epoch 0, every this many epochs and at the end.
+    pub snapshot_every: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -43,6 +45,7 @@ impl Default for TrainConfig {
             batch_size: 32,
             learning_rate: 0.02,
             seed: 0,
+            snapshot_every: None,
         }
     }
 }
@@ -59,6 +62,9 @@ impl TrainConfig {
         }
         if self.hidden.contains(&0) {
             return bad("--hidden widths must be at least 1");
+        }
+        if self.snapshot_every == Some(0) {
+            return bad("--snapshot-every must be at least 1");
         }
         // The limits a model file has, checked before any epoch runs.
         if let Some(w) = self
@@ -104,6 +110,27 @@ pub struct TrainReport {
     pub final_loss: f64,
     /// Wall time of the training loop.
     pub seconds: f64,
+}
+
+/// The figures of one snapshot (`snapshots` metadata).
+fn snapshot_record(
+    epoch: usize,
+    loss: f64,
+    plain: &Mlp,
+    train_set: &Dataset,
+    tests: &[(&str, &Dataset)],
+) -> serde_json::Value {
+    let mut r = serde_json::Map::new();
+    r.insert("epoch".into(), json!(epoch));
+    r.insert("loss".into(), json!(round6(loss)));
+    r.insert(
+        "train_accuracy".into(),
+        json!(round6(accuracy(plain, train_set))),
+    );
+    if let Some((_, set)) = tests.first() {
+        r.insert("test_accuracy".into(), json!(round6(accuracy(plain, set))));
+    }
+    serde_json::Value::Object(r)
 }
 
 /// Trains a network on `train_set`, measures it on each named held-out set in `tests`
@@ -160,6 +187,27 @@ pub fn train(
     let mut optimizer = AdamConfig::new().init();
     let mut order: Vec<usize> = (0..train_set.len()).collect();
     let mut final_loss = f64::NAN;
+    let mut snapshots: Vec<(usize, Vec<faultline_model::Layer>)> = Vec::new();
+    let mut records = Vec::new();
+    let mut snapshot = |epoch: usize, loss: f64, network: &Network| -> Result<(), TrainError> {
+        let layers = network.export_layers(&mean, &scale);
+        let plain = Mlp::new(layers.clone(), ModelMetadata::default())?;
+        records.push(snapshot_record(epoch, loss, &plain, train_set, tests));
+        snapshots.push((epoch, layers));
+        Ok(())
+    };
+    if config.snapshot_every.is_some() {
+        // The loss before any step, over the whole training set in the same batches.
+        let mut sum = 0.0;
+        let mut batches = 0;
+        for batch in order.chunks(config.batch_size) {
+            let (x, y) = batch_tensors(train_set, batch, &mean, &scale, &device);
+            let logits = Network::logits(&network.layers, &network.activations, x);
+            sum += f64::from(loss(logits, y, config.output_activation).into_scalar::<f32>());
+            batches += 1;
+        }
+        snapshot(0, sum / batches.max(1) as f64, &network)?;
+    }
 
     for epoch in 0..config.epochs {
         order.shuffle(&mut rng);
@@ -182,6 +230,11 @@ pub fn train(
             )));
         }
         on_epoch(epoch + 1, final_loss);
+        if let Some(k) = config.snapshot_every
+            && ((epoch + 1).is_multiple_of(k) || epoch + 1 == config.epochs)
+        {
+            snapshot(epoch + 1, final_loss, &network)?;
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
 
@@ -210,6 +263,13 @@ pub fn train(
     for (name, acc) in &test_accuracies {
         record.insert(format!("{name}_accuracy"), json!(round6(*acc)));
     }
+    let mut extra = std::collections::BTreeMap::new();
+    if !records.is_empty() {
+        extra.insert(
+            "snapshots".to_string(),
+            serde_json::Value::Array(records).to_string(),
+        );
+    }
     let metadata = ModelMetadata {
         reference: None,
         input_ranges: None,
@@ -217,10 +277,12 @@ pub fn train(
         classes: Some(train_set.classes.clone()),
         inputs: Some(train_set.inputs.clone()),
         training: Some(serde_json::Value::Object(record).to_string()),
-        extra: Default::default(),
+        extra,
     };
+    let mut model = Mlp::new(layers, metadata)?;
+    model.snapshots = snapshots;
     Ok(TrainReport {
-        model: Mlp::new(layers, metadata)?,
+        model,
         train_accuracy,
         test_accuracies,
         final_loss,
