@@ -271,6 +271,10 @@ pub struct MapArgs {
     /// A title above a figure (-o FIG.svg).
     #[arg(long)]
     pub title: Option<String>,
+    /// Write every training snapshot (train --snapshot-every) as a frame of an animated
+    /// PNG at -o, captioned with its epoch, loss and accuracies.
+    #[arg(long)]
+    pub animate: bool,
     /// Draw hidden neuron J of layer L instead (LAYER:NEURON, 0-based): where it is on
     /// (above its activation at 0, or 0.5 for a sigmoid) and its zero line.
     #[arg(long, value_name = "L:J")]

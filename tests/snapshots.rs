@@ -115,4 +115,37 @@ fn snapshots_are_kept_listed_and_used() {
         line.contains("--snapshot-every must be at least 1"),
         "{line}"
     );
+    // Every snapshot as a frame of an animated PNG.
+    let anim = dir.path().join("anim.png");
+    let out = ok(&["map", s(&a), "--size", "48", "--animate", "-o", s(&anim)]);
+    assert!(
+        out.contains("4 frames") && out.contains("epochs 0, 5, 10, 12"),
+        "{out}"
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&anim).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    assert_eq!(
+        reader.info().animation_control.map(|a| a.num_frames),
+        Some(4)
+    );
+    let mut frames = Vec::new();
+    for _ in 0..4 {
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buf).unwrap();
+        frames.push(buf);
+    }
+    assert_ne!(
+        frames[0], frames[3],
+        "the untrained and trained maps differ"
+    );
+    let line = fails(&[
+        "map",
+        s(&plain),
+        "--size",
+        "8",
+        "--animate",
+        "-o",
+        s(&dir.path().join("n.png")),
+    ]);
+    assert!(line.contains("holds no training snapshots"), "{line}");
 }

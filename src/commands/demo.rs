@@ -202,6 +202,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         near: Some(1.0),
         neuron: None,
         title: None,
+        animate: false,
     })?;
     say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",

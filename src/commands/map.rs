@@ -50,6 +50,9 @@ fn band_flags(
 }
 
 pub fn run(args: MapArgs) -> Result<()> {
+    if args.animate {
+        return super::animate::map(&args);
+    }
     let svg = args
         .output
         .extension()

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod analyze;
+mod animate;
 mod backend;
 mod bench;
 mod convert;
@@ -69,6 +70,11 @@ pub fn load(path: &Path) -> Result<Model> {
         mlp: loaded.mlp,
         activations_given: loaded.activations_given,
     })
+}
+
+/// [`load`], the model alone, with its snapshots (whatever `--epoch` says).
+pub fn load_with_snapshots(path: &Path) -> Result<Mlp> {
+    Ok(load(path)?.mlp)
 }
 
 /// [`load`], the model alone.
