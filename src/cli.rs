@@ -377,6 +377,10 @@ pub struct RenderArgs {
     /// Where to write the PNG.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Write every training snapshot (train --snapshot-every) as a frame of an animated
+    /// PNG at -o, captioned with its epoch, loss and accuracies.
+    #[arg(long)]
+    pub animate: bool,
     /// What to draw and from where.
     #[command(flatten)]
     pub landscape: LandscapeArgs,

@@ -543,3 +543,36 @@ fn a_hidden_neuron_as_the_landscape() {
     assert!(line.contains("--mode 'neuron:9:0': no layer 9"), "{line}");
     assert!(!dir.path().join("never.png").exists());
 }
+
+#[test]
+fn training_demo_writes_its_animations() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = faultline_env(
+        &["demo", "training", "--dir", s(dir.path())],
+        &[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("21 frames of 384x384") && stdout.contains("21 landscapes of 640x360"),
+        "{stdout}"
+    );
+    for name in ["training-map.png", "training-landscape.png"] {
+        let file = std::fs::File::open(dir.path().join(name)).unwrap();
+        let reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .unwrap();
+        assert_eq!(
+            reader.info().animation_control.map(|a| a.num_frames),
+            Some(21),
+            "{name}"
+        );
+    }
+}

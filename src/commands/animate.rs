@@ -18,7 +18,7 @@ use faultline_render::{MapStyle, compose_map};
 const MAX_FRAME_POINTS: usize = 2048 * 2048;
 
 /// Frames per second of the animation.
-const FPS: u16 = 4;
+pub const FPS: u16 = 4;
 
 pub fn map(args: &MapArgs) -> Result<()> {
     png_path("-o", &args.output)?;
@@ -34,12 +34,7 @@ pub fn map(args: &MapArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let records: Vec<serde_json::Value> = model
-        .metadata
-        .extra
-        .get("snapshots")
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+    let records = records(&model);
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let started = Instant::now();
     let text = Text::new();
@@ -127,8 +122,66 @@ pub fn map(args: &MapArgs) -> Result<()> {
     Ok(())
 }
 
+/// The `snapshots` metadata: one record per snapshot.
+pub fn records(model: &faultline_model::Mlp) -> Vec<serde_json::Value> {
+    model
+        .metadata
+        .extra
+        .get("snapshots")
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+/// Draws `caption` in the top-left corner of the RGB8 `frame` on a light box, so it reads
+/// on any colour.
+pub fn draw_caption(text: &Text, frame: &mut [u8], width: usize, height: usize, caption: &str) {
+    let px = (height as f32 / 24.0).clamp(11.0, 28.0);
+    let box_w = (text.width(px, caption) + px) as usize;
+    let box_h = (px * 1.6) as usize;
+    for y in 0..box_h.min(height) {
+        for x in 0..box_w.min(width) {
+            let i = (y * width + x) * 3;
+            for c in &mut frame[i..i + 3] {
+                *c = ((u16::from(*c) + 3 * 255) / 4) as u8;
+            }
+        }
+    }
+    text.draw(
+        frame,
+        width,
+        height,
+        (px * 0.5, px * 0.25),
+        px,
+        [20, 20, 20],
+        caption,
+    );
+}
+
+/// RGB8 `frames` of `width x height` as an animated PNG, [`FPS`] frames a second, looping.
+pub fn write_apng(
+    out: &mut impl std::io::Write,
+    width: usize,
+    height: usize,
+    frames: &[Vec<u8>],
+) -> std::io::Result<()> {
+    let mut encoder = png::Encoder::new(out, width as u32, height as u32);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .set_animated(frames.len() as u32, 0)
+        .and_then(|()| encoder.set_frame_delay(1, FPS))
+        .map_err(std::io::Error::other)?;
+    let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+    for frame in frames {
+        writer
+            .write_image_data(frame)
+            .map_err(std::io::Error::other)?;
+    }
+    writer.finish().map_err(std::io::Error::other)
+}
+
 /// `epoch 20 · loss 0.2192 · train 93.8 % · test 93.9 %`.
-fn caption(epoch: usize, record: Option<&serde_json::Value>) -> String {
+pub fn caption(epoch: usize, record: Option<&serde_json::Value>) -> String {
     let mut parts = vec![format!("epoch {epoch}")];
     if let Some(r) = record {
         if let Some(loss) = r["loss"].as_f64() {

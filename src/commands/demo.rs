@@ -24,7 +24,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             return iris(&dir, args.frames);
         }
-        other => bail!("demo '{other}': expected s1 or iris"),
+        "training" => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            return training(&dir, args.frames);
+        }
+        other => bail!("demo '{other}': expected s1, iris or training"),
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let config = TrainConfig {
@@ -186,6 +190,7 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         width: 1280,
         height: 720,
         output: landscape_png.clone(),
+        animate: false,
         landscape,
     })?;
     let map_png = dir.join("iris-map.png");
@@ -210,5 +215,83 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         map_png.display(),
         model_path.display()
     );
+    Ok(())
+}
+
+/// `demo training`: the paper's 2-3-3 sigmoid network learning S2 (seed 7, 200 epochs, a
+/// snapshot every 10), as two animated PNGs: the class map and the landscape per snapshot.
+/// With a display the viewer then opens on the trained network.
+fn training(dir: &Path, frames: Option<u64>) -> Result<()> {
+    let model_path = dir.join("training.safetensors");
+    say!(
+        "training the paper's 2-3-3 sigmoid network on S2 (seed 7), a snapshot every 10 epochs..."
+    );
+    super::train::run(TrainArgs {
+        dataset: "s2".into(),
+        hidden: vec![3],
+        activation: "sigmoid".into(),
+        output_activation: "sigmoid".into(),
+        epochs: 200,
+        seed: 7,
+        margin: faultline_train::DEFAULT_MARGIN,
+        samples: 4000,
+        label: None,
+        batch_size: 32,
+        lr: 0.02,
+        output: model_path.clone(),
+        quiet: true,
+        snapshot_every: Some(10),
+    })?;
+    let plain_landscape = LandscapeArgs {
+        mode: "all".into(),
+        resolution: 128,
+        height_scale: 0.8,
+        camera: None,
+        domain: None,
+        no_crossings: false,
+        no_labels: false,
+        plane: PlaneArgs::default(),
+        data: None,
+        near: None,
+    };
+    let map_png = dir.join("training-map.png");
+    super::map::run(MapArgs {
+        model: model_path.clone(),
+        size: "384".into(),
+        domain: None,
+        crossings: true,
+        backend: Backend::Auto,
+        output: map_png.clone(),
+        quiet: true,
+        plane: PlaneArgs::default(),
+        data: None,
+        near: None,
+        neuron: None,
+        title: None,
+        animate: true,
+    })?;
+    let landscape_png = dir.join("training-landscape.png");
+    super::render::run(RenderArgs {
+        model: model_path.clone(),
+        width: 640,
+        height: 360,
+        output: landscape_png.clone(),
+        animate: true,
+        landscape: plain_landscape.clone(),
+    })?;
+    say!(
+        "see {} and {} (animated PNGs; `faultline inspect {}` lists each snapshot's loss and accuracy)",
+        map_png.display(),
+        landscape_png.display(),
+        model_path.display()
+    );
+    if display_available() {
+        let model = super::load_model(&model_path)?;
+        let run = Run {
+            frames,
+            ..Run::default()
+        };
+        return open(model, &model_path, &plain_landscape, run);
+    }
     Ok(())
 }

@@ -21,6 +21,9 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.height
         );
     }
+    if args.animate {
+        return animate(&args);
+    }
     let model = super::load_model(&args.model)?;
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
@@ -92,5 +95,77 @@ pub fn run(args: RenderArgs) -> Result<()> {
         seconds
     );
     landscape.plane.finish(&landscape.domain)?;
+    Ok(())
+}
+
+/// `render --animate`: every snapshot's landscape, one frame each, into an animated PNG.
+fn animate(args: &RenderArgs) -> Result<()> {
+    let model = super::load_with_snapshots(&args.model)?;
+    if model.snapshots.is_empty() {
+        bail!(
+            "--animate: {} holds no training snapshots (train with --snapshot-every K)",
+            args.model.display()
+        );
+    }
+    let frames_bytes =
+        model.snapshots.len() as f64 * f64::from(args.width) * f64::from(args.height) * 3.0;
+    if frames_bytes > 2e9 {
+        bail!(
+            "--animate: {} frames of {}x{} would hold {:.1} GB; pass a smaller --width/--height",
+            model.snapshots.len(),
+            args.width,
+            args.height,
+            frames_bytes / 1e9
+        );
+    }
+    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
+    let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
+    let records = super::animate::records(&model);
+    let text = faultline_render::text::Text::new();
+    let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let started = std::time::Instant::now();
+    let mut frames = Vec::new();
+    for (epoch, _) in &model.snapshots {
+        let landscape = parse(model.at_epoch(*epoch)?, &args.model, &args.landscape)?;
+        let scene = Scene::new(
+            &ctx,
+            &landscape.model,
+            landscape.domain,
+            args.landscape.resolution,
+        )?;
+        let rgba = render_rgba(
+            &ctx,
+            &mut renderer,
+            &scene,
+            (args.width, args.height),
+            &landscape.camera,
+            &landscape.view,
+        )?;
+        let mut rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let record = records
+            .iter()
+            .find(|r| r["epoch"].as_u64() == Some(*epoch as u64));
+        super::animate::draw_caption(
+            &text,
+            &mut rgb,
+            args.width as usize,
+            args.height as usize,
+            &super::animate::caption(*epoch, record),
+        );
+        frames.push(rgb);
+    }
+    output.write(|out| {
+        super::animate::write_apng(out, args.width as usize, args.height as usize, &frames)
+    })?;
+    say!(
+        "wrote {} (an animated PNG: {} landscapes of {}x{}, {} per second, drawn on {} in {:.1} s)",
+        args.output.display(),
+        frames.len(),
+        args.width,
+        args.height,
+        super::animate::FPS,
+        ctx.describe(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
