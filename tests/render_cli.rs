@@ -370,7 +370,7 @@ fn iris_demo_without_a_display_shows_a_slice() {
     let outline = map.pixels().filter(|p| p.0 == [25, 25, 25]).count();
     assert!(outline > 500, "{outline} outline pixels");
     let line = fails(&["demo", "nope", "--dir", s(dir.path())]);
-    assert!(line.contains("expected s1 or iris"), "{line}");
+    assert!(line.contains("expected s1, iris or training"), "{line}");
 }
 
 #[test]
