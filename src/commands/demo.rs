@@ -72,18 +72,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         say!("  {line}");
     }
 
-    let landscape = LandscapeArgs {
-        mode: "all".into(),
-        resolution: 256,
-        height_scale: 0.8,
-        camera: None,
-        domain: None,
-        no_crossings: false,
-        no_labels: false,
-        plane: Default::default(),
-        data: None,
-        near: None,
-    };
+    let landscape = landscape(256);
     if display_available() {
         say!("opening the viewer (W/A/S/D to fly, drag to look, M for modes, Esc to quit)");
         let run = Run {
@@ -144,36 +133,21 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
     let model_path = dir.join("iris.safetensors");
     say!("training a 4-32-32-3 relu network on Fisher's iris (150 samples, seed 1)...");
     super::train::run(TrainArgs {
-        dataset: format!("csv:{}", data.display()),
         hidden: vec![32, 32],
         activation: "relu".into(),
         output_activation: "softmax".into(),
-        epochs: 200,
         seed: 1,
-        margin: faultline_train::DEFAULT_MARGIN,
-        samples: 0,
-        label: None,
-        batch_size: 32,
-        lr: 0.02,
-        output: model_path.clone(),
-        quiet: true,
-        snapshot_every: None,
+        ..train_args(&format!("csv:{}", data.display()), &model_path)
     })?;
     let plane = PlaneArgs {
         axes: Some("petal_length,petal_width".into()),
         ..PlaneArgs::default()
     };
     let landscape = LandscapeArgs {
-        mode: "all".into(),
-        resolution: 256,
-        height_scale: 0.8,
-        camera: None,
-        domain: None,
-        no_crossings: false,
-        no_labels: false,
         plane: plane.clone(),
         data: Some(data.clone()),
         near: Some(1.0),
+        ..landscape(256)
     };
     if display_available() {
         say!("opening the viewer on the slice through petal length and width (Esc to quit)");
@@ -227,33 +201,11 @@ fn training(dir: &Path, frames: Option<u64>) -> Result<()> {
         "training the paper's 2-3-3 sigmoid network on S2 (seed 7), a snapshot every 10 epochs..."
     );
     super::train::run(TrainArgs {
-        dataset: "s2".into(),
-        hidden: vec![3],
-        activation: "sigmoid".into(),
-        output_activation: "sigmoid".into(),
-        epochs: 200,
         seed: 7,
-        margin: faultline_train::DEFAULT_MARGIN,
-        samples: 4000,
-        label: None,
-        batch_size: 32,
-        lr: 0.02,
-        output: model_path.clone(),
-        quiet: true,
         snapshot_every: Some(10),
+        ..train_args("s2", &model_path)
     })?;
-    let plain_landscape = LandscapeArgs {
-        mode: "all".into(),
-        resolution: 128,
-        height_scale: 0.8,
-        camera: None,
-        domain: None,
-        no_crossings: false,
-        no_labels: false,
-        plane: PlaneArgs::default(),
-        data: None,
-        near: None,
-    };
+    let plain_landscape = landscape(128);
     let map_png = dir.join("training-map.png");
     super::map::run(MapArgs {
         model: model_path.clone(),
@@ -294,4 +246,42 @@ fn training(dir: &Path, frames: Option<u64>) -> Result<()> {
         return open(model, &model_path, &plain_landscape, run);
     }
     Ok(())
+}
+
+/// The landscape flags' defaults at `resolution` samples per side (what `render` and
+/// `view` take without flags).
+fn landscape(resolution: usize) -> LandscapeArgs {
+    LandscapeArgs {
+        mode: "all".into(),
+        resolution,
+        height_scale: 0.8,
+        camera: None,
+        domain: None,
+        no_crossings: false,
+        no_labels: false,
+        plane: PlaneArgs::default(),
+        data: None,
+        near: None,
+    }
+}
+
+/// `train`'s defaults (the paper's 2-3-3 sigmoid net, 200 epochs, seed 0) for `dataset`,
+/// written quietly to `output`.
+fn train_args(dataset: &str, output: &Path) -> TrainArgs {
+    TrainArgs {
+        dataset: dataset.into(),
+        hidden: vec![3],
+        activation: "sigmoid".into(),
+        output_activation: "sigmoid".into(),
+        epochs: 200,
+        seed: 0,
+        margin: faultline_train::DEFAULT_MARGIN,
+        samples: 4000,
+        label: None,
+        batch_size: 32,
+        lr: 0.02,
+        output: output.to_path_buf(),
+        quiet: true,
+        snapshot_every: None,
+    }
 }
