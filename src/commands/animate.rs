@@ -27,13 +27,7 @@ pub fn map(args: &MapArgs) -> Result<()> {
             "--animate draws the class map of each snapshot; leave out --data, --neuron and --title"
         );
     }
-    let model = super::load_with_snapshots(&args.model)?;
-    if model.snapshots.is_empty() {
-        bail!(
-            "--animate: {} holds no training snapshots (train with --snapshot-every K)",
-            args.model.display()
-        );
-    }
+    let model = snapshotted(&args.model)?;
     let records = records(&model);
     let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
     let started = Instant::now();
@@ -63,50 +57,17 @@ pub fn map(args: &MapArgs) -> Result<()> {
                 crossings: args.crossings,
             },
         );
-        let record = records
-            .iter()
-            .find(|r| r["epoch"].as_u64() == Some(*epoch as u64));
-        let caption = caption(*epoch, record);
-        let px = (g.height as f32 / 24.0).clamp(11.0, 28.0);
-        // A light box behind the caption so it reads on any class colour.
-        let box_w = (text.width(px, &caption) + px) as usize;
-        let box_h = (px * 1.6) as usize;
-        for y in 0..box_h.min(g.height) {
-            for x in 0..box_w.min(g.width) {
-                let i = (y * g.width + x) * 3;
-                for c in &mut frame[i..i + 3] {
-                    *c = ((u16::from(*c) + 3 * 255) / 4) as u8;
-                }
-            }
-        }
-        text.draw(
+        draw_caption(
+            &text,
             &mut frame,
             g.width,
             g.height,
-            (px * 0.5, px * 0.25),
-            px,
-            [20, 20, 20],
-            &caption,
+            &epoch_caption(&records, *epoch),
         );
         (width, height) = (g.width, g.height);
         frames.push(frame);
     }
-    output.write(|out| {
-        let mut encoder = png::Encoder::new(out, width as u32, height as u32);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder
-            .set_animated(frames.len() as u32, 0)
-            .and_then(|()| encoder.set_frame_delay(1, FPS))
-            .map_err(std::io::Error::other)?;
-        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-        for frame in &frames {
-            writer
-                .write_image_data(frame)
-                .map_err(std::io::Error::other)?;
-        }
-        writer.finish().map_err(std::io::Error::other)
-    })?;
+    output.write(|out| write_apng(out, width, height, &frames))?;
     say!(
         "wrote {} (an animated PNG: {} frames of {width}x{height}, epochs {}, {FPS} per second, made in {:.2} s)",
         args.output.display(),
@@ -120,6 +81,26 @@ pub fn map(args: &MapArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The model at `path` with its training snapshots, refused when it has none.
+pub fn snapshotted(path: &std::path::Path) -> Result<faultline_model::Mlp> {
+    let model = super::load_with_snapshots(path)?;
+    if model.snapshots.is_empty() {
+        bail!(
+            "--animate: {} holds no training snapshots (train with --snapshot-every K)",
+            path.display()
+        );
+    }
+    Ok(model)
+}
+
+/// The caption of `epoch`'s frame, with its figures from `records` when they are there.
+pub fn epoch_caption(records: &[serde_json::Value], epoch: usize) -> String {
+    let record = records
+        .iter()
+        .find(|r| r["epoch"].as_u64() == Some(epoch as u64));
+    caption(epoch, record)
 }
 
 /// The `snapshots` metadata: one record per snapshot.
@@ -181,7 +162,7 @@ pub fn write_apng(
 }
 
 /// `epoch 20 · loss 0.2192 · train 93.8 % · test 93.9 %`.
-pub fn caption(epoch: usize, record: Option<&serde_json::Value>) -> String {
+fn caption(epoch: usize, record: Option<&serde_json::Value>) -> String {
     let mut parts = vec![format!("epoch {epoch}")];
     if let Some(r) = record {
         if let Some(loss) = r["loss"].as_f64() {

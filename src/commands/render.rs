@@ -100,13 +100,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
 
 /// `render --animate`: every snapshot's landscape, one frame each, into an animated PNG.
 fn animate(args: &RenderArgs) -> Result<()> {
-    let model = super::load_with_snapshots(&args.model)?;
-    if model.snapshots.is_empty() {
-        bail!(
-            "--animate: {} holds no training snapshots (train with --snapshot-every K)",
-            args.model.display()
-        );
-    }
+    let model = super::animate::snapshotted(&args.model)?;
     let frames_bytes =
         model.snapshots.len() as f64 * f64::from(args.width) * f64::from(args.height) * 3.0;
     if frames_bytes > 2e9 {
@@ -142,15 +136,12 @@ fn animate(args: &RenderArgs) -> Result<()> {
             &landscape.view,
         )?;
         let mut rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        let record = records
-            .iter()
-            .find(|r| r["epoch"].as_u64() == Some(*epoch as u64));
         super::animate::draw_caption(
             &text,
             &mut rgb,
             args.width as usize,
             args.height as usize,
-            &super::animate::caption(*epoch, record),
+            &super::animate::epoch_caption(&records, *epoch),
         );
         frames.push(rgb);
     }
