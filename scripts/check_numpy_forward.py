@@ -10,6 +10,9 @@ given the same way as to eval), and compares. Exit 0 when they agree within 1e-4
 that is above 10: the tolerance every fast path (native CPU, GPU) is held to against the
 float64 reference, as they compute in float32 (an output near 0 that is the difference of
 logits near 100 carries the rounding of those logits).
+
+With --epoch E (a model trained with --snapshot-every), the forward pass uses that
+snapshot's tensors, snapshots.E.layers.K.weight and .bias, as `eval --epoch E` does.
 """
 
 import argparse
@@ -29,8 +32,14 @@ def main():
     p.add_argument("model")
     p.add_argument("field")
     p.add_argument("--domain", help="x0,x1,y0,y1 as given to faultline eval")
+    p.add_argument("--epoch", type=int, help="use the snapshot of this epoch")
     a = p.parse_args()
     tensors = load_file(a.model)
+    if a.epoch is not None:
+        prefix = f"snapshots.{a.epoch}."
+        tensors = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        if not tensors:
+            sys.exit(f"{a.model} holds no snapshot of epoch {a.epoch}")
     with safe_open(a.model, "np") as f:
         meta = f.metadata()
     activations = meta["activations"].split(",")
@@ -45,7 +54,8 @@ def main():
     err = np.abs(field.astype(np.float64) - expected)
     scale = np.maximum(1.0, 0.1 * np.max(np.abs(expected), axis=-1, keepdims=True))
     ok = np.all(err <= 1e-5 * scale + 1e-4 * np.abs(expected))
-    print(f"{a.model}: {len(activations)} layers, field {field.shape} {field.dtype}, "
+    epoch = "" if a.epoch is None else f" (epoch {a.epoch})"
+    print(f"{a.model}{epoch}: {len(activations)} layers, field {field.shape} {field.dtype}, "
           f"max abs error vs numpy {err.max():.3g}: {'OK' if ok else 'MISMATCH'}")
     sys.exit(0 if ok else 1)
 

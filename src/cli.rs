@@ -19,7 +19,7 @@ pub struct Cli {
     pub activations: Option<String>,
     /// Use the weights of this training epoch (a model trained with --snapshot-every;
     /// `inspect` lists its epochs).
-    #[arg(long, global = true, value_name = "E")]
+    #[arg(long, global = true, value_name = "E", allow_hyphen_values = true, value_parser = epoch)]
     pub epoch: Option<usize>,
 }
 
@@ -262,19 +262,20 @@ pub struct MapArgs {
     /// Where to evaluate.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
-    /// Where to write the PNG.
-    #[arg(short, long)]
-    pub output: PathBuf,
+    /// Where to write the PNG (or the SVG figure).
+    #[arg(short, long, required_unless_present = "animate")]
+    pub output: Option<PathBuf>,
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
     /// A title above a figure (-o FIG.svg).
     #[arg(long)]
     pub title: Option<String>,
-    /// Write every training snapshot (train --snapshot-every) as a frame of an animated
-    /// PNG at -o, captioned with its epoch, loss and accuracies.
-    #[arg(long)]
-    pub animate: bool,
+    /// Write every training snapshot (train --snapshot-every) as a frame of an animation
+    /// here, captioned with its epoch, loss and accuracies: .png (animated PNG), .gif, or
+    /// .mp4 (through ffmpeg on PATH).
+    #[arg(long, value_name = "OUT", conflicts_with = "output")]
+    pub animate: Option<PathBuf>,
     /// Draw hidden neuron J of layer L instead (LAYER:NEURON, 0-based): where it is on
     /// (above its activation at 0, or 0.5 for a sigmoid) and its zero line.
     #[arg(long, value_name = "L:J")]
@@ -375,12 +376,13 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = 720)]
     pub height: u32,
     /// Where to write the PNG.
-    #[arg(short, long)]
-    pub output: PathBuf,
-    /// Write every training snapshot (train --snapshot-every) as a frame of an animated
-    /// PNG at -o, captioned with its epoch, loss and accuracies.
-    #[arg(long)]
-    pub animate: bool,
+    #[arg(short, long, required_unless_present = "animate")]
+    pub output: Option<PathBuf>,
+    /// Write every training snapshot (train --snapshot-every) as a frame of an animation
+    /// here, captioned with its epoch, loss and accuracies: .png (animated PNG), .gif, or
+    /// .mp4 (through ffmpeg on PATH).
+    #[arg(long, value_name = "OUT", conflicts_with = "output")]
+    pub animate: Option<PathBuf>,
     /// What to draw and from where.
     #[command(flatten)]
     pub landscape: LandscapeArgs,
@@ -401,6 +403,10 @@ pub struct ViewArgs {
     /// one step a frame, and report how long each move took to its picture.
     #[arg(long)]
     pub sweep_slice: bool,
+    /// Start playing the training snapshots (a model trained with --snapshot-every); with
+    /// --frames, report the frame times while playing.
+    #[arg(long)]
+    pub play: bool,
     /// What to draw and from where.
     #[command(flatten)]
     pub landscape: LandscapeArgs,
@@ -420,4 +426,32 @@ pub struct DemoArgs {
     /// With a display: draw this many frames, then exit.
     #[arg(long)]
     pub frames: Option<u64>,
+}
+
+/// An `--epoch` value: a whole number, 0 (before training) or more.
+fn epoch(s: &str) -> Result<usize, String> {
+    s.parse::<usize>().map_err(|_| {
+        format!("'{s}' is not an epoch: epochs are whole numbers from 0 (before any step)")
+    })
+}
+
+/// `-o` of a command whose `-o` clap requires unless `--animate` is given.
+fn required_output(output: &Option<PathBuf>) -> anyhow::Result<&std::path::Path> {
+    output
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("-o OUT is required (or --animate OUT)"))
+}
+
+impl MapArgs {
+    /// Where the map goes (`-o`).
+    pub fn output_path(&self) -> anyhow::Result<&std::path::Path> {
+        required_output(&self.output)
+    }
+}
+
+impl RenderArgs {
+    /// Where the image goes (`-o`).
+    pub fn output_path(&self) -> anyhow::Result<&std::path::Path> {
+        required_output(&self.output)
+    }
 }

@@ -1,37 +1,45 @@
-//! `map --animate`: every training snapshot as a frame of an animated PNG, captioned with
-//! its epoch, loss and accuracies.
+//! `map --animate OUT` and `render --animate OUT`: every training snapshot as a frame,
+//! captioned with its epoch, loss and accuracies, written as the format OUT's extension
+//! names ([`super::animation`]).
 
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 
+use super::animation::{self, FPS, Format};
 use super::backend::engine;
 use super::grid_args::grid;
+use super::landscape::parse;
 use super::plane_args::slice;
-use crate::cli::MapArgs;
-use crate::output::{png_path, prepare_one};
-use faultline_model::GridRequest;
+use super::render::OFFSCREEN_FORMAT;
+use crate::cli::{MapArgs, RenderArgs};
+use crate::output::prepare_one;
+use faultline_gpu::GpuContext;
+use faultline_model::{GridRequest, Mlp};
 use faultline_render::text::Text;
-use faultline_render::{MapStyle, compose_map};
+use faultline_render::{LandscapeRenderer, MapStyle, Scene, SceneEngine, compose_map, render_rgba};
 
-/// The largest frame an animation holds (frames are kept in memory until written).
+/// The largest map frame an animation holds (frames are kept in memory until written).
 const MAX_FRAME_POINTS: usize = 2048 * 2048;
 
-/// Frames per second of the animation.
-pub const FPS: u16 = 4;
+/// The most bytes of frames an animation holds.
+const MAX_FRAME_BYTES: f64 = 2e9;
 
-pub fn map(args: &MapArgs) -> Result<()> {
-    png_path("-o", &args.output)?;
+/// `map --animate OUT`: the class map of every snapshot.
+pub fn map(args: &MapArgs, path: &Path) -> Result<()> {
     if args.data.is_some() || args.neuron.is_some() || args.title.is_some() {
         bail!(
             "--animate draws the class map of each snapshot; leave out --data, --neuron and --title"
         );
     }
+    let format = Format::of(path)?;
     let model = snapshotted(&args.model)?;
-    let records = records(&model);
-    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
+    let output = prepare_one("--animate", path, &[("the model", &args.model)])?;
     let started = Instant::now();
-    let text = Text::new();
+    let captions = Captions::of(&model);
+    let bar = progress(model.snapshots.len(), args.quiet);
     let mut frames = Vec::new();
     let (mut width, mut height) = (0, 0);
     for (epoch, _) in &model.snapshots {
@@ -57,34 +65,107 @@ pub fn map(args: &MapArgs) -> Result<()> {
                 crossings: args.crossings,
             },
         );
-        draw_caption(
-            &text,
-            &mut frame,
-            g.width,
-            g.height,
-            &epoch_caption(&records, *epoch),
-        );
+        captions.draw(&mut frame, g.width, g.height, *epoch);
         (width, height) = (g.width, g.height);
         frames.push(frame);
+        bar.inc(1);
     }
-    output.write(|out| write_apng(out, width, height, &frames))?;
+    bar.finish_and_clear();
+    output.write(|out| animation::write(&format, out, width, height, &frames))?;
     say!(
-        "wrote {} (an animated PNG: {} frames of {width}x{height}, epochs {}, {FPS} per second, made in {:.2} s)",
-        args.output.display(),
+        "wrote {} ({}: {} frames of {width}x{height}, epochs {}, {FPS} per second, made in {:.2} s)",
+        path.display(),
+        format.describe(),
         frames.len(),
-        model
-            .snapshots
-            .iter()
-            .map(|(e, _)| e.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        epochs(&model),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
+/// `render --animate OUT`: the landscape of every snapshot, each evaluated with the native
+/// CPU engine (no shader compiled per snapshot) and drawn as `render` draws it.
+pub fn render(args: &RenderArgs, path: &Path) -> Result<()> {
+    let format = Format::of(path)?;
+    let model = snapshotted(&args.model)?;
+    let (w, h) = (args.width as usize, args.height as usize);
+    let bytes = model.snapshots.len() as f64 * (w * h * 3) as f64;
+    if bytes > MAX_FRAME_BYTES {
+        bail!(
+            "--animate: {} frames of {w}x{h} would hold {:.1} GB; pass a smaller --width/--height",
+            model.snapshots.len(),
+            bytes / 1e9
+        );
+    }
+    let output = prepare_one("--animate", path, &[("the model", &args.model)])?;
+    let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
+    let captions = Captions::of(&model);
+    let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let started = Instant::now();
+    let bar = progress(model.snapshots.len(), false);
+    let mut frames = Vec::new();
+    for (epoch, _) in &model.snapshots {
+        let landscape = parse(model.at_epoch(*epoch)?, &args.model, &args.landscape)?;
+        let engine = SceneEngine::on_cpu(&landscape.model)?;
+        let scene = Scene::evaluate(
+            &ctx,
+            &engine,
+            &landscape.model,
+            landscape.domain,
+            args.landscape.resolution,
+        )?;
+        let rgba = render_rgba(
+            &ctx,
+            &mut renderer,
+            &scene,
+            (args.width, args.height),
+            &landscape.camera,
+            &landscape.view,
+        )?;
+        let mut rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        captions.draw(&mut rgb, w, h, *epoch);
+        frames.push(rgb);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    output.write(|out| animation::write(&format, out, w, h, &frames))?;
+    say!(
+        "wrote {} ({}: {} landscapes of {w}x{h}, epochs {}, {FPS} per second, drawn on {} in {:.1} s)",
+        path.display(),
+        format.describe(),
+        frames.len(),
+        epochs(&model),
+        ctx.describe(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A progress bar over `frames` frames on stderr (drawn only on a terminal).
+fn progress(frames: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(frames as u64);
+    bar.set_style(
+        ProgressStyle::with_template("frames {bar:30} {pos}/{len}  {elapsed}")
+            .expect("valid template"),
+    );
+    bar
+}
+
+/// `0, 10, 20`.
+fn epochs(model: &Mlp) -> String {
+    model
+        .snapshots
+        .iter()
+        .map(|(e, _)| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The model at `path` with its training snapshots, refused when it has none.
-pub fn snapshotted(path: &std::path::Path) -> Result<faultline_model::Mlp> {
+pub fn snapshotted(path: &Path) -> Result<Mlp> {
     let model = super::load_with_snapshots(path)?;
     if model.snapshots.is_empty() {
         bail!(
@@ -95,84 +176,46 @@ pub fn snapshotted(path: &std::path::Path) -> Result<faultline_model::Mlp> {
     Ok(model)
 }
 
-/// The caption of `epoch`'s frame, with its figures from `records` when they are there.
-pub fn epoch_caption(records: &[serde_json::Value], epoch: usize) -> String {
-    let record = records
-        .iter()
-        .find(|r| r["epoch"].as_u64() == Some(epoch as u64));
-    caption(epoch, record)
+/// Each snapshot's caption (epoch, loss, accuracies) and the font to draw it with.
+pub struct Captions {
+    metadata: faultline_model::ModelMetadata,
+    text: Text,
 }
 
-/// The `snapshots` metadata: one record per snapshot.
-pub fn records(model: &faultline_model::Mlp) -> Vec<serde_json::Value> {
-    model
-        .metadata
-        .extra
-        .get("snapshots")
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default()
-}
+impl Captions {
+    /// The captions of `model`'s `snapshots` metadata.
+    pub fn of(model: &Mlp) -> Captions {
+        Captions {
+            metadata: model.metadata.clone(),
+            text: Text::new(),
+        }
+    }
 
-/// Draws `caption` in the top-left corner of the RGB8 `frame` on a light box, so it reads
-/// on any colour.
-pub fn draw_caption(text: &Text, frame: &mut [u8], width: usize, height: usize, caption: &str) {
-    let px = (height as f32 / 24.0).clamp(11.0, 28.0);
-    let box_w = (text.width(px, caption) + px) as usize;
-    let box_h = (px * 1.6) as usize;
-    for y in 0..box_h.min(height) {
-        for x in 0..box_w.min(width) {
-            let i = (y * width + x) * 3;
-            for c in &mut frame[i..i + 3] {
-                *c = ((u16::from(*c) + 3 * 255) / 4) as u8;
+    /// Draws `epoch`'s caption ([`SnapshotRecord::caption`]) in the top-left corner of the
+    /// RGB8 `frame` on a light box, so it reads on any colour.
+    ///
+    /// [`SnapshotRecord::caption`]: faultline_model::metadata::SnapshotRecord::caption
+    pub fn draw(&self, frame: &mut [u8], width: usize, height: usize, epoch: usize) {
+        let caption = self.metadata.snapshot_record(epoch).caption();
+        let px = (height as f32 / 24.0).clamp(11.0, 28.0);
+        let box_w = (self.text.width(px, &caption) + px) as usize;
+        let box_h = (px * 1.6) as usize;
+        for y in 0..box_h.min(height) {
+            for x in 0..box_w.min(width) {
+                let i = (y * width + x) * 3;
+                for c in &mut frame[i..i + 3] {
+                    *c = ((u16::from(*c) + 3 * 255) / 4) as u8;
+                }
             }
         }
+        self.text.draw(
+            frame,
+            width,
+            height,
+            (px * 0.5, px * 0.25),
+            px,
+            [20, 20, 20],
+            &caption,
+        );
     }
-    text.draw(
-        frame,
-        width,
-        height,
-        (px * 0.5, px * 0.25),
-        px,
-        [20, 20, 20],
-        caption,
-    );
-}
-
-/// RGB8 `frames` of `width x height` as an animated PNG, [`FPS`] frames a second, looping.
-pub fn write_apng(
-    out: &mut impl std::io::Write,
-    width: usize,
-    height: usize,
-    frames: &[Vec<u8>],
-) -> std::io::Result<()> {
-    let mut encoder = png::Encoder::new(out, width as u32, height as u32);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder
-        .set_animated(frames.len() as u32, 0)
-        .and_then(|()| encoder.set_frame_delay(1, FPS))
-        .map_err(std::io::Error::other)?;
-    let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-    for frame in frames {
-        writer
-            .write_image_data(frame)
-            .map_err(std::io::Error::other)?;
-    }
-    writer.finish().map_err(std::io::Error::other)
-}
-
-/// `epoch 20 · loss 0.2192 · train 93.8 % · test 93.9 %`.
-fn caption(epoch: usize, record: Option<&serde_json::Value>) -> String {
-    let mut parts = vec![format!("epoch {epoch}")];
-    if let Some(r) = record {
-        if let Some(loss) = r["loss"].as_f64() {
-            parts.push(format!("loss {loss:.4}"));
-        }
-        for (key, name) in [("train_accuracy", "train"), ("test_accuracy", "test")] {
-            if let Some(v) = r[key].as_f64() {
-                parts.push(format!("{name} {:.1} %", 100.0 * v));
-            }
-        }
-    }
-    parts.join("  ·  ")
 }

@@ -79,7 +79,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             frames: args.frames,
             ..Run::default()
         };
-        return open(report.model, &model_path, &landscape, run);
+        return open(report.model, None, &model_path, &landscape, run);
     }
     let ctx = GpuContext::new().context("the demo draws with a GPU adapter (lavapipe works)")?;
     let domain = report
@@ -156,15 +156,15 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
             frames,
             ..Run::default()
         };
-        return open(model, &model_path, &landscape, run);
+        return open(model, None, &model_path, &landscape, run);
     }
     let landscape_png = dir.join("iris-landscape.png");
     super::render::run(RenderArgs {
         model: model_path.clone(),
         width: 1280,
         height: 720,
-        output: landscape_png.clone(),
-        animate: false,
+        output: Some(landscape_png.clone()),
+        animate: None,
         landscape,
     })?;
     let map_png = dir.join("iris-map.png");
@@ -174,14 +174,14 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         domain: None,
         crossings: false,
         backend: Backend::Auto,
-        output: map_png.clone(),
+        output: Some(map_png.clone()),
         quiet: true,
         plane,
         data: Some(data),
         near: Some(1.0),
         neuron: None,
         title: None,
-        animate: false,
+        animate: None,
     })?;
     say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",
@@ -206,44 +206,46 @@ fn training(dir: &Path, frames: Option<u64>) -> Result<()> {
         ..train_args("s2", &model_path)
     })?;
     let plain_landscape = landscape(128);
-    let map_png = dir.join("training-map.png");
+    let map_png = dir.join("training-map.gif");
     super::map::run(MapArgs {
         model: model_path.clone(),
         size: "384".into(),
         domain: None,
         crossings: true,
         backend: Backend::Auto,
-        output: map_png.clone(),
+        output: None,
         quiet: true,
         plane: PlaneArgs::default(),
         data: None,
         near: None,
         neuron: None,
         title: None,
-        animate: true,
+        animate: Some(map_png.clone()),
     })?;
     let landscape_png = dir.join("training-landscape.png");
     super::render::run(RenderArgs {
         model: model_path.clone(),
         width: 640,
         height: 360,
-        output: landscape_png.clone(),
-        animate: true,
+        output: None,
+        animate: Some(landscape_png.clone()),
         landscape: plain_landscape.clone(),
     })?;
     say!(
-        "see {} and {} (animated PNGs; `faultline inspect {}` lists each snapshot's loss and accuracy)",
+        "see {} and {} (a GIF and an animated PNG; `faultline inspect {}` lists each snapshot's loss and accuracy)",
         map_png.display(),
         landscape_png.display(),
         model_path.display()
     );
     if display_available() {
-        let model = super::load_model(&model_path)?;
+        say!("opening the viewer, playing the training (space: pause, `,`/`.`: step)");
+        let (model, snapshots) = super::load_for_playback(&model_path)?;
         let run = Run {
             frames,
+            play: true,
             ..Run::default()
         };
-        return open(model, &model_path, &plain_landscape, run);
+        return open(model, snapshots, &model_path, &plain_landscape, run);
     }
     Ok(())
 }

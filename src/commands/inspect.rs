@@ -79,27 +79,24 @@ pub fn run(args: InspectArgs) -> Result<()> {
         }
         say!("{k:<11} {v}");
     }
-    if let Some(records) = m
-        .extra
-        .get("snapshots")
-        .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
-    {
+    let records = m.snapshot_records();
+    if !model.snapshots.is_empty() {
         say!(
             "snapshots   {} epochs (use one with --epoch E): epoch, loss, train / test accuracy",
             model.snapshots.len()
         );
-        for r in records {
-            let pct = |key: &str| {
-                r[key]
-                    .as_f64()
-                    .map_or("-".to_string(), |v| format!("{:.2} %", 100.0 * v))
-            };
+        for (epoch, _) in &model.snapshots {
+            let r = records
+                .iter()
+                .find(|r| r.epoch == *epoch)
+                .copied()
+                .unwrap_or_default();
+            let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2} %", 100.0 * v));
             say!(
-                "            {:>5}  {:.4}  {} / {}",
-                r["epoch"].as_u64().unwrap_or(0),
-                r["loss"].as_f64().unwrap_or(f64::NAN),
-                pct("train_accuracy"),
-                pct("test_accuracy")
+                "            {epoch:>5}  {}  {} / {}",
+                r.loss.map_or("-".to_string(), |l| format!("{l:.4}")),
+                pct(r.train_accuracy),
+                pct(r.test_accuracy)
             );
         }
     }

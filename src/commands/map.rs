@@ -50,15 +50,15 @@ fn band_flags(
 }
 
 pub fn run(args: MapArgs) -> Result<()> {
-    if args.animate {
-        return super::animate::map(&args);
+    if let Some(path) = &args.animate {
+        return super::animate::map(&args, path);
     }
     let svg = args
-        .output
+        .output_path()?
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if !svg {
-        png_path("-o", &args.output)?;
+        png_path("-o", args.output_path()?)?;
     }
     let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let shown = match &args.neuron {
@@ -95,7 +95,7 @@ pub fn run(args: MapArgs) -> Result<()> {
         .unwrap_or(BAND_POINTS / grid.width.max(1))
         .clamp(2, grid.height.max(2));
     check_memory(&grid, (band * grid.width) as f64 * (4.0 + 3.0 + 3.0))?;
-    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
+    let output = prepare_one("-o", args.output_path()?, &[("the model", &args.model)])?;
     let engine = engine(args.backend, model)?;
     let (w, h) = (grid.width, grid.height);
     let data = match &args.data {
@@ -190,7 +190,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     }
     say!(
         "wrote {} ({}x{}, evaluated on {} and written in {seconds:.2} s, {:.1} M points/s); classes: {}; boundaries dark, junctions white discs{}",
-        args.output.display(),
+        args.output_path()?.display(),
         grid.width,
         grid.height,
         engine.describe(),

@@ -33,7 +33,7 @@ pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Res
         grid,
         grid.points() as f64 * (4.0 * model.outputs() as f64 + 4.0 + 3.0),
     )?;
-    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
+    let output = prepare_one("-o", args.output_path()?, &[("the model", &args.model)])?;
     let engine = engine(args.backend, model)?;
     let started = Instant::now();
     let request = GridRequest {
@@ -110,7 +110,7 @@ pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Res
     let vertices: usize = lines.iter().map(|l| l.points.len()).sum();
     say!(
         "wrote {} (a figure: {}x{} regions, {} polylines of {vertices} vertices refined on the network, {} junctions; evaluated on {} and traced in {:.2} s)",
-        args.output.display(),
+        args.output_path()?.display(),
         w,
         h,
         lines.len(),

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod animate;
+mod animation;
 mod backend;
 mod bench;
 mod convert;
@@ -75,6 +76,29 @@ pub fn load(path: &Path) -> Result<Model> {
 /// [`load`], the model alone, with its snapshots (whatever `--epoch` says).
 pub fn load_with_snapshots(path: &Path) -> Result<Mlp> {
     Ok(load(path)?.mlp)
+}
+
+/// A model with its training snapshots, and the epoch playback starts at (`--epoch`).
+pub type WithSnapshots = (Mlp, Option<usize>);
+
+/// [`load`] for playback: the model `--epoch` names (else the final one) and, where the
+/// file holds training snapshots, the model with them and the epoch to start at.
+pub fn load_for_playback(path: &Path) -> Result<(Mlp, Option<WithSnapshots>)> {
+    let mlp = load(path)?.mlp;
+    let epoch = EPOCH.get().copied().flatten();
+    let shown = match epoch {
+        Some(e) => mlp
+            .at_epoch(e)
+            .map_err(|e| e.in_file(path))
+            .context("--epoch")?,
+        None => {
+            let mut m = mlp.clone();
+            m.snapshots.clear();
+            m
+        }
+    };
+    let snapshots = (!mlp.snapshots.is_empty()).then_some((mlp, epoch));
+    Ok((shown, snapshots))
 }
 
 /// [`load`], the model alone.

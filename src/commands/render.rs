@@ -13,7 +13,6 @@ use faultline_render::{LandscapeRenderer, Scene, SceneEngine, render_rgba};
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 
 pub fn run(args: RenderArgs) -> Result<()> {
-    png_path("-o", &args.output)?;
     if args.width == 0 || args.height == 0 {
         bail!(
             "--width and --height must be at least 1 (got {}x{})",
@@ -21,11 +20,12 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.height
         );
     }
-    if args.animate {
-        return animate(&args);
+    if let Some(path) = &args.animate {
+        return super::animate::render(&args, path);
     }
+    png_path("-o", args.output_path()?)?;
     let model = super::load_model(&args.model)?;
-    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
+    let output = prepare_one("-o", args.output_path()?, &[("the model", &args.model)])?;
     let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
     let max = ctx.limits.max_texture_dimension_2d;
     if args.width > max || args.height > max {
@@ -81,7 +81,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     })?;
     say!(
         "wrote {} ({}x{}, {} of {}^2 evaluated on {}, drawn on {} in {:.3} s)",
-        args.output.display(),
+        args.output_path()?.display(),
         args.width,
         args.height,
         if model.outputs() == 1 {
@@ -95,68 +95,5 @@ pub fn run(args: RenderArgs) -> Result<()> {
         seconds
     );
     landscape.plane.finish(&landscape.domain)?;
-    Ok(())
-}
-
-/// `render --animate`: every snapshot's landscape, one frame each, into an animated PNG.
-fn animate(args: &RenderArgs) -> Result<()> {
-    let model = super::animate::snapshotted(&args.model)?;
-    let frames_bytes =
-        model.snapshots.len() as f64 * f64::from(args.width) * f64::from(args.height) * 3.0;
-    if frames_bytes > 2e9 {
-        bail!(
-            "--animate: {} frames of {}x{} would hold {:.1} GB; pass a smaller --width/--height",
-            model.snapshots.len(),
-            args.width,
-            args.height,
-            frames_bytes / 1e9
-        );
-    }
-    let output = prepare_one("-o", &args.output, &[("the model", &args.model)])?;
-    let ctx = GpuContext::new().context("render needs a GPU adapter (lavapipe works)")?;
-    let records = super::animate::records(&model);
-    let text = faultline_render::text::Text::new();
-    let mut renderer = LandscapeRenderer::new(&ctx.device, OFFSCREEN_FORMAT);
-    let started = std::time::Instant::now();
-    let mut frames = Vec::new();
-    for (epoch, _) in &model.snapshots {
-        let landscape = parse(model.at_epoch(*epoch)?, &args.model, &args.landscape)?;
-        let scene = Scene::new(
-            &ctx,
-            &landscape.model,
-            landscape.domain,
-            args.landscape.resolution,
-        )?;
-        let rgba = render_rgba(
-            &ctx,
-            &mut renderer,
-            &scene,
-            (args.width, args.height),
-            &landscape.camera,
-            &landscape.view,
-        )?;
-        let mut rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        super::animate::draw_caption(
-            &text,
-            &mut rgb,
-            args.width as usize,
-            args.height as usize,
-            &super::animate::epoch_caption(&records, *epoch),
-        );
-        frames.push(rgb);
-    }
-    output.write(|out| {
-        super::animate::write_apng(out, args.width as usize, args.height as usize, &frames)
-    })?;
-    say!(
-        "wrote {} (an animated PNG: {} landscapes of {}x{}, {} per second, drawn on {} in {:.1} s)",
-        args.output.display(),
-        frames.len(),
-        args.width,
-        args.height,
-        super::animate::FPS,
-        ctx.describe(),
-        started.elapsed().as_secs_f64()
-    );
     Ok(())
 }

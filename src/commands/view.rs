@@ -37,14 +37,25 @@ pub struct Run<'a> {
     pub screenshot: Option<&'a Path>,
     /// Move the slice one step a frame ([`ViewerOptions::sweep_slice`]).
     pub sweep_slice: bool,
+    /// Start playing the training snapshots.
+    pub play: bool,
 }
 
 /// Opens the viewer on `model`.
-pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Result<()> {
+/// Opens the viewer on `model`, with playback of `snapshots` (the model with its training
+/// snapshots and the epoch to start at) where given.
+pub fn open(
+    model: Mlp,
+    snapshots: Option<super::WithSnapshots>,
+    model_path: &Path,
+    args: &LandscapeArgs,
+    run: Run,
+) -> Result<()> {
     let Run {
         frames,
         screenshot,
         sweep_slice,
+        play,
     } = run;
 
     if !display_available() {
@@ -63,7 +74,20 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
             "--sweep-slice needs --frames and a model shown on a plane (more than 2 inputs, or a plane flag)"
         );
     }
+    if play && snapshots.is_none() {
+        bail!(
+            "--play: {} holds no training snapshots (train with --snapshot-every K)",
+            model_path.display()
+        );
+    }
     parsed.plane.finish(&parsed.domain)?;
+    let playback = snapshots.and_then(|(m, epoch)| {
+        let mut p = faultline_viewer::Playback::new(m, epoch)?;
+        if play {
+            p.toggle();
+        }
+        Some(p)
+    });
     let name = model_path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -79,6 +103,7 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
         view: parsed.view,
         frames,
         sweep_slice,
+        playback,
         screenshot: screenshot.map(Path::to_path_buf),
         save_png: Box::new(save_png),
     })?;
@@ -103,6 +128,22 @@ pub fn open(model: Mlp, model_path: &Path, args: &LandscapeArgs, run: Run) -> Re
             ms.len(),
             ms[ms.len() / 2],
             ms[ms.len() - 1],
+        );
+    }
+    let mut playing: Vec<f64> = report
+        .playing_frame_seconds
+        .iter()
+        .map(|s| s * 1e3)
+        .collect();
+    if !playing.is_empty() {
+        playing.sort_by(f64::total_cmp);
+        let median = playing[playing.len() / 2];
+        say!(
+            "frames while playing: {} (grid {}^2), median {median:.1} ms ({:.1} per second), slowest {:.1} ms",
+            playing.len(),
+            args.resolution.min(faultline_viewer::DRAGGING_RESOLUTION),
+            1e3 / median.max(1e-9),
+            playing[playing.len() - 1],
         );
     }
     say!(
@@ -138,15 +179,17 @@ pub fn run(args: ViewArgs) -> Result<()> {
             &[("the model", &args.model)],
         )?);
     }
-    let model = super::load_model(&args.model)?;
+    let (model, snapshots) = super::load_for_playback(&args.model)?;
     open(
         model,
+        snapshots,
         &args.model,
         &args.landscape,
         Run {
             frames: args.frames,
             screenshot: args.screenshot.as_deref(),
             sweep_slice: args.sweep_slice,
+            play: args.play,
         },
     )
 }

@@ -196,3 +196,71 @@ impl ModelMetadata {
         })
     }
 }
+
+/// One training snapshot's figures, a record of the `snapshots` metadata (JSON
+/// `[{"epoch", "loss", "train_accuracy", "test_accuracy"}]`, written by
+/// `train --snapshot-every`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SnapshotRecord {
+    /// The epoch the weights are from (0: before any step).
+    pub epoch: usize,
+    /// The training loss at that epoch.
+    pub loss: Option<f64>,
+    /// Accuracy on the training set.
+    pub train_accuracy: Option<f64>,
+    /// Accuracy on the first test set.
+    pub test_accuracy: Option<f64>,
+}
+
+impl SnapshotRecord {
+    /// `epoch 20  ·  loss 0.2192  ·  train 93.8 %  ·  test 93.9 %`, with the figures the
+    /// record has.
+    pub fn caption(&self) -> String {
+        let mut parts = vec![format!("epoch {}", self.epoch)];
+        if let Some(loss) = self.loss {
+            parts.push(format!("loss {loss:.4}"));
+        }
+        for (v, name) in [(self.train_accuracy, "train"), (self.test_accuracy, "test")] {
+            if let Some(v) = v {
+                parts.push(format!("{name} {:.1} %", 100.0 * v));
+            }
+        }
+        parts.join("  ·  ")
+    }
+}
+
+impl ModelMetadata {
+    /// The records of the `snapshots` key, in file order; none where the key is absent or
+    /// not a JSON array of objects with an `epoch`.
+    pub fn snapshot_records(&self) -> Vec<SnapshotRecord> {
+        let Some(values) = self
+            .extra
+            .get("snapshots")
+            .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
+        else {
+            return Vec::new();
+        };
+        values
+            .iter()
+            .filter_map(|r| {
+                Some(SnapshotRecord {
+                    epoch: usize::try_from(r.get("epoch")?.as_u64()?).ok()?,
+                    loss: r.get("loss").and_then(|v| v.as_f64()),
+                    train_accuracy: r.get("train_accuracy").and_then(|v| v.as_f64()),
+                    test_accuracy: r.get("test_accuracy").and_then(|v| v.as_f64()),
+                })
+            })
+            .collect()
+    }
+
+    /// The record of `epoch`, or one with the epoch alone where the metadata has none.
+    pub fn snapshot_record(&self, epoch: usize) -> SnapshotRecord {
+        self.snapshot_records()
+            .into_iter()
+            .find(|r| r.epoch == epoch)
+            .unwrap_or(SnapshotRecord {
+                epoch,
+                ..Default::default()
+            })
+    }
+}

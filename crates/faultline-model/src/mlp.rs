@@ -227,6 +227,47 @@ impl Mlp {
         Mlp::new(layers.clone(), self.metadata.clone())
     }
 
+    /// The model between two snapshots: at `epoch` (clamped to the first and last
+    /// snapshot's), every weight and bias interpolated linearly between the snapshots
+    /// before and after it (exactly a snapshot's at its epoch). The same metadata; no
+    /// snapshots of its own. An error for a model without snapshots.
+    pub fn between_snapshots(&self, epoch: f64) -> Result<Mlp, ModelError> {
+        let (Some(first), Some(last)) = (self.snapshots.first(), self.snapshots.last()) else {
+            return Err(ModelError::Invalid(
+                "the file holds no training snapshots (train with --snapshot-every K)".into(),
+            ));
+        };
+        let epoch = epoch.clamp(first.0 as f64, last.0 as f64);
+        let after = self
+            .snapshots
+            .iter()
+            .position(|(e, _)| *e as f64 >= epoch)
+            .unwrap_or(self.snapshots.len() - 1);
+        let before = after.saturating_sub(1);
+        let ((e0, a), (e1, b)) = (&self.snapshots[before], &self.snapshots[after]);
+        let t = if e1 > e0 {
+            ((epoch - *e0 as f64) / (*e1 - *e0) as f64) as f32
+        } else {
+            1.0
+        };
+        let mix = |x: &[f32], y: &[f32]| -> Vec<f32> {
+            x.iter()
+                .zip(y)
+                .map(|(x, y)| if t >= 1.0 { *y } else { x + t * (y - x) })
+                .collect()
+        };
+        let layers = a
+            .iter()
+            .zip(b)
+            .map(|(la, lb)| Layer {
+                weight: mix(&la.weight, &lb.weight),
+                bias: mix(&la.bias, &lb.bias),
+                ..lb.clone()
+            })
+            .collect();
+        Mlp::new(layers, self.metadata.clone())
+    }
+
     /// The class names from the metadata, or `class 0`, `class 1`, ... (two for a
     /// one-output classifier).
     pub fn class_names(&self) -> Vec<String> {
@@ -337,6 +378,31 @@ pub(crate) mod tests {
             activation,
         };
         Mlp::new(vec![layer], ModelMetadata::default()).unwrap()
+    }
+
+    #[test]
+    fn between_snapshots_interpolates_the_weights() {
+        let mut m = linear(&[&[1.0, 2.0]], &[0.0], Activation::Identity);
+        let at = |w: [f32; 2], b: f32| linear(&[&w], &[b], Activation::Identity).layers;
+        m.snapshots = vec![
+            (0, at([0.0, 4.0], 1.0)),
+            (10, at([2.0, 0.0], -1.0)),
+            (15, at([1.0, 2.0], 0.0)),
+        ];
+        let layer = |e: f64| m.between_snapshots(e).unwrap().layers[0].clone();
+        assert_eq!(layer(0.0).weight, [0.0, 4.0]);
+        assert_eq!(layer(2.5).weight, [0.5, 3.0]);
+        assert_eq!(layer(2.5).bias, [0.5]);
+        assert_eq!(
+            layer(10.0).weight,
+            [2.0, 0.0],
+            "exactly a snapshot at its epoch"
+        );
+        assert_eq!(layer(12.5).weight, [1.5, 1.0]);
+        assert_eq!(layer(99.0).weight, [1.0, 2.0], "clamped to the last");
+        assert_eq!(layer(-5.0).weight, [0.0, 4.0], "clamped to the first");
+        m.snapshots.clear();
+        assert!(m.between_snapshots(1.0).is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! orbit/fly, R resets the view, M cycles the mode (all surfaces, envelope, each class),
 //! 1-9 toggle class visibility, B/C/J toggle the decision boundary / crossings /
 //! junctions, G the floor, +/- the height scale, `[` and `]` halve or double the grid
-//! resolution (re-evaluated by the engine it opened with), F12 or P saves a screenshot, Tab shows or hides
+//! resolution (re-evaluated by the engine it opened with), space plays or pauses a model's
+//! training snapshots and `,`/`.` step through them, F12 or P saves a screenshot, Tab shows or hides
 //! the overlay panel (egui: model summary, class visibility, mode, height, boundary
 //! toggles, grid resolution, camera, screenshot), Esc quits.
 //!
@@ -14,8 +15,10 @@
 
 mod controls;
 mod panel;
+mod playback;
 mod viewer;
 
+pub use playback::Playback;
 pub use viewer::{DRAGGING_RESOLUTION, PngWriter, ViewerOptions, ViewerReport, run};
 
 /// What can stop the viewer.

@@ -4,6 +4,7 @@ use faultline_model::slice::{LiveSlice, SliceKind};
 use faultline_render::{Mode, ViewOptions, class_colour};
 
 use crate::controls::CameraMode;
+use crate::playback::Playback;
 
 /// Grid resolutions the panel offers (samples per side).
 const RESOLUTIONS: [usize; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
@@ -88,6 +89,65 @@ pub struct PanelActions {
     /// The slice moved: fold it again; `true` while a slider is still being dragged
     /// (evaluate coarsely), `false` when it was released or picked (full resolution).
     pub reslice: Option<bool>,
+    /// The playback epoch moved (slider, step buttons, play or pause): show the network
+    /// there; `true` while it keeps moving (evaluate coarsely).
+    pub epoch_moved: Option<bool>,
+}
+
+/// The training section: the epoch slider, play/pause, steps and speed, and the figures of
+/// the snapshot at or before the epoch shown.
+fn training_controls(ui: &mut egui::Ui, playback: &mut Playback, actions: &mut PanelActions) {
+    let [first, last] = playback.range();
+    ui.label("Training");
+    let response = ui.add(
+        egui::Slider::new(&mut playback.epoch, first..=last)
+            .text("epoch")
+            // Shown to a tenth; the value itself is not rounded (rounding it would count
+            // as a change and stop playback).
+            .custom_formatter(|v, _| format!("{v:.1}")),
+    );
+    if response.changed() {
+        playback.playing = false;
+        actions.epoch_moved = Some(response.dragged());
+    }
+    if response.drag_stopped() {
+        actions.epoch_moved = Some(false);
+    }
+    ui.horizontal(|ui| {
+        if ui.button("< prev (,)").clicked() {
+            playback.step(false);
+            actions.epoch_moved = Some(false);
+        }
+        let label = if playback.playing {
+            "pause (space)"
+        } else {
+            "play (space)"
+        };
+        if ui.button(label).clicked() {
+            playback.toggle();
+            actions.epoch_moved = Some(playback.playing);
+        }
+        if ui.button("next (.) >").clicked() {
+            playback.step(true);
+            actions.epoch_moved = Some(false);
+        }
+    });
+    ui.add(
+        egui::Slider::new(&mut playback.speed, 0.5..=(last - first).max(1.0) * 2.0)
+            .logarithmic(true)
+            .text("epochs/s"),
+    );
+    let record = playback.record();
+    ui.small(record.caption());
+    let (a, b) = playback.bracket();
+    if a != b {
+        ui.small(format!(
+            "weights interpolated linearly between epochs {a} and {b}"
+        ));
+    }
+    if playback.playing {
+        ui.small("coarse grid while playing, full when paused");
+    }
 }
 
 /// The slice controls: axis pickers and one slider per fixed input for an axis slice, one
@@ -146,6 +206,7 @@ pub fn show(
     view: &mut ViewOptions,
     camera: &mut CameraMode,
     slice: Option<&mut LiveSlice>,
+    playback: Option<&mut Playback>,
 ) -> PanelActions {
     let mut actions = PanelActions::default();
     egui::Window::new("Faultline")
@@ -166,6 +227,10 @@ pub fn show(
             ));
             ui.small(format!("{} | {:.0} ms/frame", info.adapter, info.frame_ms));
             ui.separator();
+            if let Some(playback) = playback {
+                training_controls(ui, playback, &mut actions);
+                ui.separator();
+            }
             if let Some(slice) = slice {
                 slice_controls(ui, slice, &mut actions);
                 ui.separator();
@@ -252,7 +317,8 @@ pub fn show(
                     "W/A/S/D or arrows: move · Q/E: down/up · Shift: faster · wheel: speed\n\
                      drag: look (orbit in orbit mode) · O: fly/orbit · R: reset\n\
                      M: mode · 1-9: classes · B/C/J: lines · G: floor · +/-: height\n\
-                     [ ]: grid resolution · F12/P: screenshot · Tab: this panel · Esc: quit",
+                     [ ]: grid resolution · space: play/pause · , .: snapshots\n\
+                     F12/P: screenshot · Tab: this panel · Esc: quit",
                 );
             });
         });

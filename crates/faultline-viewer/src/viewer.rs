@@ -25,6 +25,7 @@ use winit::window::{Window, WindowId};
 use crate::ViewerError;
 use crate::controls::{CameraMode, Controls};
 use crate::panel::{self, PanelActions, PanelInfo};
+use crate::playback::Playback;
 
 /// Writes a PNG from RGBA8 rows (path, pixels, width, height).
 pub type PngWriter = Box<dyn Fn(&std::path::Path, &[u8], u32, u32) -> Result<(), String>>;
@@ -52,6 +53,8 @@ pub struct ViewerOptions {
     /// With `frames` and a slice: move the slice through its range, one step a frame (a
     /// drag released on the last), timing each move (how the slice is measured).
     pub sweep_slice: bool,
+    /// The model's training snapshots, for the panel's epoch slider and playback.
+    pub playback: Option<Playback>,
     /// Save the last frame here (with `frames`), or where F12 saves (else `faultline-N.png`).
     pub screenshot: Option<PathBuf>,
     /// Writes a PNG (RGBA8 rows, width, height) for screenshots.
@@ -74,6 +77,9 @@ pub struct ViewerReport {
     /// Seconds from each slice move to its picture presented (fold, evaluate, upload,
     /// draw), and whether it was a move while dragging (coarse) or a release (full).
     pub slice_seconds: Vec<(f64, bool)>,
+    /// Seconds of each frame drawn while playback was playing (evaluate the interpolated
+    /// network coarsely, upload, draw, present).
+    pub playing_frame_seconds: Vec<f64>,
 }
 
 struct Gpu {
@@ -106,8 +112,11 @@ struct App {
     screenshot_requested: bool,
     /// Whether the overlay panel is shown (Tab toggles it).
     show_panel: bool,
-    /// A slice slider is being dragged: frames are drawn coarse and fast.
-    slice_dragging: bool,
+    /// The field is coarse (a slice slider is dragged, or playback is playing): frames are
+    /// drawn coarse and fast.
+    coarse: bool,
+    /// The training snapshots and where playback is.
+    playback: Option<Playback>,
     /// When the slice last moved and whether while dragging, until its picture is
     /// presented.
     move_started: Option<(Instant, bool)>,
@@ -144,6 +153,7 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     let mut scene = scene;
     place_dots(&mut scene, &options);
     let network = options.model.clone();
+    let playback = options.playback.clone();
     let activity = activity(&network, options.domain);
     let mut app = App {
         network,
@@ -168,7 +178,8 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         error: None,
         screenshot_requested: false,
         show_panel: true,
-        slice_dragging: false,
+        coarse: false,
+        playback,
         move_started: None,
         dirty: true,
     };
@@ -235,8 +246,12 @@ impl App {
             CameraMode::Fly => "fly",
             CameraMode::Orbit => "orbit",
         };
+        let epoch = match &self.playback {
+            Some(p) => format!(" | epoch {:.1}", p.epoch),
+            None => String::new(),
+        };
         format!(
-            "Faultline: {} ({}) | {mode} | {camera} | {}^2 | {:.0} ms/frame",
+            "Faultline: {} ({}){epoch} | {mode} | {camera} | {}^2 | {:.0} ms/frame",
             self.options.name,
             self.options.model.architecture(),
             self.scene.width,
@@ -377,7 +392,9 @@ impl ApplicationHandler for App {
     fn about_to_wait(&mut self, _: &ActiveEventLoop) {
         // Frames on demand: a full-quality frame costs a second on a software rasteriser,
         // so a still view is not redrawn in a loop.
-        let wanted = self.dirty || self.controls.moving() || self.options.frames.is_some();
+        let playing = self.playback.as_ref().is_some_and(|p| p.playing);
+        let wanted =
+            self.dirty || playing || self.controls.moving() || self.options.frames.is_some();
         if let (Some(gpu), true) = (&self.gpu, wanted) {
             gpu.window.request_redraw();
         }

@@ -9,6 +9,14 @@ impl App {
         let dt = (now - self.last_frame).as_secs_f32().min(0.2);
         self.last_frame = now;
         self.controls.update(&mut self.camera, dt);
+        let was_playing = self.playback.as_ref().is_some_and(|p| p.playing);
+        if let Some(playback) = &mut self.playback
+            && playback.advance(f64::from(dt))
+        {
+            // Coarse while playing, full quality on the frame it stops.
+            let still_playing = playback.playing;
+            self.refresh(still_playing);
+        }
         let Some(gpu) = &mut self.gpu else { return };
         if gpu.config.width == 0 || gpu.config.height == 0 {
             return;
@@ -27,7 +35,7 @@ impl App {
             }
             _ => return, // occluded: the next window event asks for a frame
         };
-        let view = if self.controls.moving() || self.slice_dragging {
+        let view = if self.controls.moving() || self.coarse {
             self.view.moving(self.scene.width, self.ctx.is_software())
         } else {
             self.view
@@ -63,6 +71,7 @@ impl App {
         let (scene, camera, show_panel) = (&self.scene, &self.camera, self.show_panel);
         let (panel_view, camera_mode) = (&mut self.view, &mut self.controls.mode);
         let mut slice = self.options.slice.as_mut();
+        let mut playback = self.playback.as_mut();
         let output = gpu.overlay.draw(
             &self.ctx.device,
             &self.ctx.queue,
@@ -81,6 +90,7 @@ impl App {
                         panel_view,
                         camera_mode,
                         slice.as_deref_mut(),
+                        playback.as_deref_mut(),
                     );
                 }
             },
@@ -103,6 +113,11 @@ impl App {
             return;
         }
         self.frame_seconds += now.elapsed().as_secs_f64();
+        if was_playing {
+            self.report
+                .playing_frame_seconds
+                .push(now.elapsed().as_secs_f64());
+        }
         self.report.frames += 1;
         if let Some((started, dragging)) = self.move_started.take() {
             self.report
@@ -115,7 +130,7 @@ impl App {
                 gpu.window.set_title(&title);
             }
         }
-        if self.controls.moving() || self.slice_dragging {
+        if self.controls.moving() || self.coarse {
             // Draw once more when the camera stops: the full-quality frame.
             self.dirty = true;
         }

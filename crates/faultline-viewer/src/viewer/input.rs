@@ -26,28 +26,47 @@ impl App {
         }
     }
 
-    /// Folds the moved slice into a new two-input model and evaluates it with the native
-    /// CPU engine (no shader is generated or compiled for a slider move, on any adapter):
-    /// at most [`DRAGGING_RESOLUTION`] samples per side while a slider is dragged, the
-    /// chosen resolution once it is released.
+    /// The slice moved: [`App::refresh`], timing the move to its picture.
     pub(super) fn reslice(&mut self, dragging: bool) {
-        let Some(slice) = &self.options.slice else {
+        if self.options.slice.is_none() {
             return;
-        };
+        }
         self.move_started = Some((Instant::now(), dragging));
-        let folded = slice.fold();
+        self.refresh(dragging);
+    }
+
+    /// Builds the shown network again and evaluates it with the native CPU engine (no
+    /// shader is generated or compiled for it, on any adapter): the network at the
+    /// playback epoch (weights interpolated between snapshots), folded onto the slice's
+    /// current plane, or one hidden neuron of it where one is shown. At most
+    /// [`DRAGGING_RESOLUTION`] samples per side when `coarse` (a slider dragged, playback
+    /// playing), the chosen resolution otherwise.
+    pub(super) fn refresh(&mut self, coarse: bool) {
         let result = (|| -> Result<(), String> {
-            let (network, domain) = folded.map_err(|e| e.to_string())?;
+            let at_epoch = match &self.playback {
+                Some(p) => Some(p.network().map_err(|e| e.to_string())?),
+                None => None,
+            };
+            let (network, domain) = match (&mut self.options.slice, at_epoch) {
+                (Some(slice), at_epoch) => {
+                    if let Some(wide) = at_epoch {
+                        slice.original = wide;
+                    }
+                    slice.fold().map_err(|e| e.to_string())?
+                }
+                (None, Some(network)) => (network, self.options.domain),
+                (None, None) => (self.network.clone(), self.options.domain),
+            };
             let mlp = match self.neuron {
                 Some((l, j)) => network.neuron(l, j).map_err(|e| e.to_string())?,
                 None => network.clone(),
             };
-            if !dragging {
+            if !coarse {
                 self.activity = activity(&network, domain);
             }
             self.network = network;
             let engine = SceneEngine::on_cpu(&mlp).map_err(|e| e.to_string())?;
-            let side = if dragging {
+            let side = if coarse {
                 self.options.resolution.min(DRAGGING_RESOLUTION)
             } else {
                 self.options.resolution
@@ -62,9 +81,10 @@ impl App {
             Ok(())
         })();
         if let Err(e) = result {
-            eprintln!("cannot move the slice: {e}");
+            eprintln!("cannot show the network: {e}");
         }
-        self.slice_dragging = dragging;
+        self.coarse = coarse;
+        self.dirty = true;
     }
 
     /// With `sweep_slice`: moves the slice's first slider one step through its range, as
@@ -153,6 +173,9 @@ impl App {
             self.reslice(dragging);
             self.dirty = true;
         }
+        if let Some(coarse) = actions.epoch_moved {
+            self.refresh(coarse);
+        }
         if let Some(resolution) = actions.resolution {
             self.reevaluate(resolution);
             self.dirty = true;
@@ -216,6 +239,20 @@ impl App {
                 self.reevaluate(resolution);
             }
             KeyCode::Tab => self.show_panel = !self.show_panel,
+            KeyCode::Space => {
+                if let Some(playback) = &mut self.playback {
+                    playback.toggle();
+                    if !playback.playing {
+                        self.refresh(false);
+                    }
+                }
+            }
+            KeyCode::Comma | KeyCode::Period => {
+                if let Some(playback) = &mut self.playback {
+                    playback.step(code == KeyCode::Period);
+                    self.refresh(false);
+                }
+            }
             KeyCode::F12 | KeyCode::KeyP => self.screenshot_requested = true,
             _ => {
                 let digits = [
