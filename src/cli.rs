@@ -263,8 +263,19 @@ pub struct MapArgs {
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
     /// Where to write the PNG (or the SVG figure).
-    #[arg(short, long, required_unless_present = "animate")]
+    #[arg(short, long, required_unless_present_any = ["animate", "zarr"])]
     pub output: Option<PathBuf>,
+    /// Write the class map (uint8) and the flag word (uint32) per cell as sharded Zarr v3
+    /// arrays in an OME-Zarr 0.5 image with a pyramid of mode-downsampled class maps.
+    #[arg(long, value_name = "OUT.zarr", conflicts_with_all = ["output", "animate"])]
+    pub zarr: Option<PathBuf>,
+    /// With --zarr: compute only the I-th of N equal runs of shard rows (1-based), so
+    /// parts can run on many machines at once; then one --pyramid run builds the levels.
+    #[arg(long, value_name = "I/N", requires = "zarr")]
+    pub part: Option<String>,
+    /// With --zarr: build the pyramid's upper levels from a store every part has written.
+    #[arg(long, requires = "zarr")]
+    pub pyramid: bool,
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,

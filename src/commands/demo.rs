@@ -182,6 +182,9 @@ fn iris(dir: &Path, frames: Option<u64>) -> Result<()> {
         neuron: None,
         title: None,
         animate: None,
+        zarr: None,
+        part: None,
+        pyramid: false,
     })?;
     say!(
         "no display: wrote {} and {} (use `faultline view {} --axes petal_length,petal_width` where there is one)",
@@ -221,6 +224,9 @@ fn training(dir: &Path, frames: Option<u64>) -> Result<()> {
         neuron: None,
         title: None,
         animate: Some(map_png.clone()),
+        zarr: None,
+        part: None,
+        pyramid: false,
     })?;
     let landscape_png = dir.join("training-landscape.png");
     super::render::run(RenderArgs {

@@ -50,15 +50,18 @@ fn band_flags(
 }
 
 pub fn run(args: MapArgs) -> Result<()> {
+    if args.zarr.is_none() && (args.part.is_some() || args.pyramid) {
+        bail!("--part and --pyramid go with --zarr OUT.zarr");
+    }
     if let Some(path) = &args.animate {
         return super::animate::map(&args, path);
     }
     let svg = args
-        .output_path()?
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if !svg {
-        png_path("-o", args.output_path()?)?;
+        .output
+        .as_deref()
+        .is_some_and(|o| o.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")));
+    if let Some(output) = args.output.as_deref().filter(|_| !svg) {
+        png_path("-o", output)?;
     }
     let sliced = load_sliced(&args.model, &args.plane, args.domain.as_deref())?;
     let shown = match &args.neuron {
@@ -72,6 +75,12 @@ pub fn run(args: MapArgs) -> Result<()> {
             "--crossings: {}",
             faultline_model::arrays::too_many_pairs(model.outputs())
         );
+    }
+    if let Some(path) = &args.zarr {
+        if args.data.is_some() || args.title.is_some() {
+            bail!("--zarr stores the classes and flags; leave out --data and --title");
+        }
+        return super::map_zarr::run(&args, path, model, &grid);
     }
     if svg {
         return super::map_svg::run(&args, &sliced, model, &grid);

@@ -15,6 +15,7 @@ mod inspect;
 mod landscape;
 mod map;
 mod map_svg;
+mod map_zarr;
 mod neurons;
 mod plane_args;
 mod render;
