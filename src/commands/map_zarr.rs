@@ -288,7 +288,7 @@ fn block_flags(
     );
     let (c0, c1) = (cols.start.saturating_sub(1), (cols.end + 1).min(grid.width));
     let sub = if r0 == 0 && c0 == 0 && r1 == grid.height && c1 == grid.width {
-        grid.clone()
+        *grid
     } else {
         GridSpec::new(
             Domain::new([grid.x(c0), grid.x(c1 - 1)], [grid.y(r0), grid.y(r1 - 1)])?,
