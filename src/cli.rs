@@ -414,6 +414,10 @@ pub struct ViewArgs {
     /// one step a frame, and report how long each move took to its picture.
     #[arg(long)]
     pub sweep_slice: bool,
+    /// With --frames: zoom the domain 2x around the point X,Y on every frame and report
+    /// how long each zoom took to its picture and the domain reached.
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
+    pub sweep_zoom: Option<String>,
     /// Start playing the training snapshots (a model trained with --snapshot-every); with
     /// --frames, report the frame times while playing.
     #[arg(long)]

@@ -25,7 +25,7 @@ mod view;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::cli::{Cli, Command};
 use faultline_model::Mlp;
@@ -77,6 +77,19 @@ pub fn load(path: &Path) -> Result<Model> {
 /// [`load`], the model alone, with its snapshots (whatever `--epoch` says).
 pub fn load_with_snapshots(path: &Path) -> Result<Mlp> {
     Ok(load(path)?.mlp)
+}
+
+/// `X,Y` as two finite numbers, for `flag`.
+pub fn parse_point(flag: &str, s: &str) -> Result<[f64; 2]> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("{flag} '{s}': give X,Y, two numbers"))?;
+    match v[..] {
+        [x, y] if x.is_finite() && y.is_finite() => Ok([x, y]),
+        _ => bail!("{flag} '{s}': give X,Y, two finite numbers"),
+    }
 }
 
 /// A model with its training snapshots, and the epoch playback starts at (`--epoch`).

@@ -39,6 +39,8 @@ pub struct Run<'a> {
     pub sweep_slice: bool,
     /// Start playing the training snapshots.
     pub play: bool,
+    /// Zoom 2x around this point on every frame ([`ViewerOptions::sweep_zoom`]).
+    pub sweep_zoom: Option<[f64; 2]>,
 }
 
 /// Opens the viewer on `model`.
@@ -56,7 +58,11 @@ pub fn open(
         screenshot,
         sweep_slice,
         play,
+        sweep_zoom,
     } = run;
+    if sweep_zoom.is_some() && frames.is_none() {
+        bail!("--sweep-zoom needs --frames");
+    }
 
     if !display_available() {
         bail!(
@@ -92,6 +98,7 @@ pub fn open(
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let parsed_domain = parsed.domain;
     let report = faultline_viewer::run(ViewerOptions {
         camera: parsed.camera,
         model: parsed.model,
@@ -103,6 +110,7 @@ pub fn open(
         view: parsed.view,
         frames,
         sweep_slice,
+        sweep_zoom,
         playback,
         screenshot: screenshot.map(Path::to_path_buf),
         save_png: Box::new(save_png),
@@ -128,6 +136,24 @@ pub fn open(
             ms.len(),
             ms[ms.len() / 2],
             ms[ms.len() - 1],
+        );
+    }
+    if !report.zoom_seconds.is_empty() {
+        let mut ms: Vec<f64> = report.zoom_seconds.iter().map(|s| s * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        let domain = report.final_domain.unwrap_or(parsed_domain);
+        say!(
+            "zoomed {} times to x{:.4e} of the whole domain ({}^2 each): median {:.1} ms to the picture, slowest {:.1} ms; now --domain {},{},{},{}",
+            ms.len(),
+            ((parsed_domain.x[1] - parsed_domain.x[0]) / (domain.x[1] - domain.x[0]))
+                .max((parsed_domain.y[1] - parsed_domain.y[0]) / (domain.y[1] - domain.y[0])),
+            args.resolution,
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+            domain.x[0],
+            domain.x[1],
+            domain.y[0],
+            domain.y[1],
         );
     }
     let mut playing: Vec<f64> = report
@@ -190,6 +216,10 @@ pub fn run(args: ViewArgs) -> Result<()> {
             screenshot: args.screenshot.as_deref(),
             sweep_slice: args.sweep_slice,
             play: args.play,
+            sweep_zoom: match &args.sweep_zoom {
+                Some(s) => Some(super::parse_point("--sweep-zoom", s)?),
+                None => None,
+            },
         },
     )
 }

@@ -1,7 +1,8 @@
 //! The Faultline window: a winit 0.30 application that draws the landscape with
 //! faultline-render into a wgpu surface and lets you fly through it.
 //!
-//! Controls: W/A/S/D or the arrows move, Q/E down/up, Shift faster, the wheel changes
+//! Controls: W/A/S/D or the arrows move, Z/X zoom the domain in/out 2x around the point
+//! under the screen centre (evaluated again at full resolution), Q/E down/up, Shift faster, the wheel changes
 //! speed, dragging with the left button looks around (or orbits, in orbit mode), O toggles
 //! orbit/fly, R resets the view, M cycles the mode (all surfaces, envelope, each class),
 //! 1-9 toggle class visibility, B/C/J toggle the decision boundary / crossings /
@@ -17,6 +18,7 @@ mod controls;
 mod panel;
 mod playback;
 mod viewer;
+mod zoom;
 
 pub use playback::Playback;
 pub use viewer::{DRAGGING_RESOLUTION, PngWriter, ViewerOptions, ViewerReport, run};

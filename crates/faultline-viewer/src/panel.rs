@@ -21,8 +21,10 @@ pub struct PanelInfo<'a> {
     pub class_names: &'a [String],
     /// The two input names.
     pub input_names: &'a [String; 2],
-    /// The input rectangle.
+    /// The input rectangle shown.
     pub domain: faultline_model::Domain,
+    /// The rectangle the viewer opened on.
+    pub whole_domain: faultline_model::Domain,
     /// Grid samples per side now.
     pub resolution: usize,
     /// The adapter, in words.
@@ -76,7 +78,7 @@ fn neuron_list(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut PanelActions) 
 }
 
 /// What the viewer should do once the frame is drawn.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct PanelActions {
     /// Re-evaluate the field at this many samples per side.
     pub resolution: Option<usize>,
@@ -92,6 +94,37 @@ pub struct PanelActions {
     /// The playback epoch moved (slider, step buttons, play or pause): show the network
     /// there; `true` while it keeps moving (evaluate coarsely).
     pub epoch_moved: Option<bool>,
+    /// Zoom the domain by this factor (`Some(None)`: back to the whole domain).
+    pub zoom: Option<Option<f64>>,
+}
+
+/// The domain shown, the zoom buttons and "copy --domain" (for `map` and `render`).
+fn zoom_controls(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut PanelActions) {
+    let magnification = crate::zoom::magnification(info.domain, info.whole_domain);
+    ui.horizontal(|ui| {
+        ui.label(if magnification > 1.0 + 1e-9 {
+            format!("Zoom ×{magnification:.4e}")
+        } else {
+            "Zoom".to_string()
+        });
+        if ui.button("in ×2 (Z)").clicked() {
+            actions.zoom = Some(Some(2.0));
+        }
+        if ui.button("out (X)").clicked() {
+            actions.zoom = Some(Some(0.5));
+        }
+    });
+    ui.horizontal(|ui| {
+        if magnification > 1.0 + 1e-9 && ui.button("whole domain").clicked() {
+            actions.zoom = Some(None);
+        }
+        if ui.button("copy --domain").clicked() {
+            ui.ctx().copy_text(format!(
+                "--domain {}",
+                crate::zoom::domain_flag(info.domain)
+            ));
+        }
+    });
 }
 
 /// The training section: the epoch slider, play/pause, steps and speed, and the figures of
@@ -226,6 +259,7 @@ pub fn show(
                 d.x[0], d.x[1], d.y[0], d.y[1]
             ));
             ui.small(format!("{} | {:.0} ms/frame", info.adapter, info.frame_ms));
+            zoom_controls(ui, info, &mut actions);
             ui.separator();
             if let Some(playback) = playback {
                 training_controls(ui, playback, &mut actions);
@@ -317,7 +351,7 @@ pub fn show(
                     "W/A/S/D or arrows: move · Q/E: down/up · Shift: faster · wheel: speed\n\
                      drag: look (orbit in orbit mode) · O: fly/orbit · R: reset\n\
                      M: mode · 1-9: classes · B/C/J: lines · G: floor · +/-: height\n\
-                     [ ]: grid resolution · space: play/pause · , .: snapshots\n\
+                     [ ]: grid resolution · Z/X: zoom in/out · space: play/pause · , .: snapshots\n\
                      F12/P: screenshot · Tab: this panel · Esc: quit",
                 );
             });

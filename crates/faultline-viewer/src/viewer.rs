@@ -53,6 +53,9 @@ pub struct ViewerOptions {
     /// With `frames` and a slice: move the slice through its range, one step a frame (a
     /// drag released on the last), timing each move (how the slice is measured).
     pub sweep_slice: bool,
+    /// With `frames`: zoom 2x around this point of the domain on every frame, timing each
+    /// zoom to its picture (how deep zoom is measured).
+    pub sweep_zoom: Option<[f64; 2]>,
     /// The model's training snapshots, for the panel's epoch slider and playback.
     pub playback: Option<Playback>,
     /// Save the last frame here (with `frames`), or where F12 saves (else `faultline-N.png`).
@@ -80,6 +83,11 @@ pub struct ViewerReport {
     /// Seconds of each frame drawn while playback was playing (evaluate the interpolated
     /// network coarsely, upload, draw, present).
     pub playing_frame_seconds: Vec<f64>,
+    /// Seconds from each zoom to its picture presented (evaluate the new window at full
+    /// resolution, upload, draw).
+    pub zoom_seconds: Vec<f64>,
+    /// The domain shown at the end.
+    pub final_domain: Option<Domain>,
 }
 
 struct Gpu {
@@ -128,6 +136,12 @@ struct App {
     /// Each hidden neuron's active share and whether it is dead, per layer (the panel's
     /// list), measured on a coarse grid over the current plane.
     activity: Vec<Vec<(f64, bool)>>,
+    /// The domain the viewer opened on (or the slice's): what "the whole domain" is.
+    whole_domain: Domain,
+    /// The zoomed window, while zoomed in (kept when the slice moves or playback plays).
+    zoom: Option<Domain>,
+    /// When the last zoom started, until its picture is presented.
+    zoom_started: Option<Instant>,
     /// Something changed since the last frame (frames are drawn on demand unless the
     /// camera moves or `frames` is set).
     dirty: bool,
@@ -154,6 +168,7 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     place_dots(&mut scene, &options);
     let network = options.model.clone();
     let playback = options.playback.clone();
+    let whole_domain = options.domain;
     let activity = activity(&network, options.domain);
     let mut app = App {
         network,
@@ -180,6 +195,9 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         show_panel: true,
         coarse: false,
         playback,
+        whole_domain,
+        zoom: None,
+        zoom_started: None,
         move_started: None,
         dirty: true,
     };
@@ -190,6 +208,7 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
         return Err(ViewerError::Other(e));
     }
     app.report.mean_frame_seconds = app.frame_seconds / app.report.frames.max(1) as f64;
+    app.report.final_domain = Some(app.options.domain);
     Ok(app.report)
 }
 

@@ -61,6 +61,7 @@ impl App {
             class_names: &self.scene.class_names,
             input_names: &self.scene.input_names,
             domain: self.options.domain,
+            whole_domain: self.whole_domain,
             resolution: self.scene.width,
             adapter: &self.report.adapter,
             frame_ms: 1e3 * self.frame_seconds / self.report.frames.max(1) as f64,
@@ -119,6 +120,11 @@ impl App {
                 .push(now.elapsed().as_secs_f64());
         }
         self.report.frames += 1;
+        if let Some(started) = self.zoom_started.take() {
+            self.report
+                .zoom_seconds
+                .push(started.elapsed().as_secs_f64());
+        }
         if let Some((started, dragging)) = self.move_started.take() {
             self.report
                 .slice_seconds
@@ -140,6 +146,9 @@ impl App {
             self.dirty = true;
         }
         let done = self.options.frames.is_some_and(|n| self.report.frames >= n);
+        if let (Some(at), false) = (self.options.sweep_zoom, done) {
+            self.zoom_around(at, Some(2.0));
+        }
         if self.screenshot_requested || (done && self.options.screenshot.is_some()) {
             self.screenshot_requested = false;
             if let Err(e) = self.screenshot(size) {
@@ -175,7 +184,11 @@ impl App {
         )
         .map_err(|e| e.to_string())?;
         (self.options.save_png)(&path, &pixels, width, height)?;
-        eprintln!("screenshot: {}", path.display());
+        eprintln!(
+            "screenshot: {} (--domain {})",
+            path.display(),
+            crate::zoom::domain_flag(self.options.domain)
+        );
         self.report.screenshots.push(path);
         Ok(())
     }

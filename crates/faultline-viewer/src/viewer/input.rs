@@ -47,7 +47,7 @@ impl App {
                 Some(p) => Some(p.network().map_err(|e| e.to_string())?),
                 None => None,
             };
-            let (network, domain) = match (&mut self.options.slice, at_epoch) {
+            let (network, folded_domain) = match (&mut self.options.slice, at_epoch) {
                 (Some(slice), at_epoch) => {
                     if let Some(wide) = at_epoch {
                         slice.original = wide;
@@ -57,6 +57,10 @@ impl App {
                 (None, Some(network)) => (network, self.options.domain),
                 (None, None) => (self.network.clone(), self.options.domain),
             };
+            if self.options.slice.is_some() {
+                self.whole_domain = folded_domain;
+            }
+            let domain = self.zoom.unwrap_or(folded_domain);
             let mlp = match self.neuron {
                 Some((l, j)) => network.neuron(l, j).map_err(|e| e.to_string())?,
                 None => network.clone(),
@@ -85,6 +89,39 @@ impl App {
         }
         self.coarse = coarse;
         self.dirty = true;
+    }
+
+    /// Zooms the domain by `factor` around the point under the screen centre (`None`: back
+    /// to the whole domain) and evaluates the new window at full resolution with the
+    /// engine the viewer has.
+    pub(super) fn zoom(&mut self, factor: Option<f64>) {
+        let centre = crate::zoom::looked_at(&self.camera, self.options.domain);
+        self.zoom_around(centre, factor);
+    }
+
+    /// [`App::zoom`] around `centre` (domain units).
+    pub(super) fn zoom_around(&mut self, centre: [f64; 2], factor: Option<f64>) {
+        self.zoom_started = Some(Instant::now());
+        let next = match factor {
+            None => Ok(self.whole_domain),
+            Some(f) => crate::zoom::zoomed(
+                self.options.domain,
+                self.whole_domain,
+                centre,
+                f,
+                self.options.resolution,
+            ),
+        };
+        match next {
+            Ok(domain) => {
+                self.zoom = (domain != self.whole_domain).then_some(domain);
+                self.options.domain = domain;
+                let resolution = self.options.resolution;
+                self.reevaluate(resolution);
+                self.dirty = true;
+            }
+            Err(e) => eprintln!("cannot zoom further: {e}"),
+        }
     }
 
     /// With `sweep_slice`: moves the slice's first slider one step through its range, as
@@ -180,6 +217,9 @@ impl App {
             self.reevaluate(resolution);
             self.dirty = true;
         }
+        if let Some(factor) = actions.zoom {
+            self.zoom(factor);
+        }
         if actions.reset_camera {
             self.camera = self.options.camera;
             self.dirty = true;
@@ -239,6 +279,8 @@ impl App {
                 self.reevaluate(resolution);
             }
             KeyCode::Tab => self.show_panel = !self.show_panel,
+            KeyCode::KeyZ => self.zoom(Some(2.0)),
+            KeyCode::KeyX => self.zoom(Some(0.5)),
             KeyCode::Space => {
                 if let Some(playback) = &mut self.playback {
                     playback.toggle();
