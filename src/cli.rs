@@ -279,9 +279,25 @@ pub struct MapArgs {
     /// Do not show the progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// A title above a figure (-o FIG.svg).
+    /// A title above a figure (-o FIG.svg, or --figure -o FIG.png).
     #[arg(long)]
     pub title: Option<String>,
+    /// Write the figure (axes, ticks, legend, vector lines: what -o FIG.svg draws) as a
+    /// PNG at -o, drawn at --dpi.
+    #[arg(long)]
+    pub figure: bool,
+    /// A figure's resolution: pixels per inch of the PNG (96: one per SVG pixel).
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 96.0,
+        allow_negative_numbers = true
+    )]
+    pub dpi: f64,
+    /// A figure's width in inches (its height in proportion): the SVG's size, and the
+    /// PNG's at --dpi. Default: one SVG pixel per grid sample, 96 to the inch.
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    pub inches: Option<f64>,
     /// Write every training snapshot (train --snapshot-every) as a frame of an animation
     /// here, captioned with its epoch, loss and accuracies: .png (animated PNG), .gif, or
     /// .mp4 (through ffmpeg on PATH).

@@ -212,5 +212,80 @@ fn titles_are_escaped_and_labels_named() {
         "-o",
         s(&dir.path().join("t.png")),
     ]);
-    assert!(line.contains("only figures"), "{line}");
+    assert!(line.contains("are for figures"), "{line}");
+}
+
+#[test]
+fn a_figure_png_is_the_svg_drawn_at_its_dpi() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = "tests/fixtures/seed_233.safetensors";
+    let png_path = dir.path().join("f.png");
+    let out = ok(&[
+        "map",
+        model,
+        "--size",
+        "200",
+        "--figure",
+        "--dpi",
+        "192",
+        "--title",
+        "S1",
+        "-o",
+        s(&png_path),
+    ]);
+    // The page is the plot (200^2) and its margins (78 + 180 by 44 + 58): 458x302 CSS
+    // pixels, twice that at 192 dpi.
+    assert!(
+        out.contains("916x604 pixels, 4.77x3.15 in at 192 dpi"),
+        "{out}"
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let reader = decoder.read_info().unwrap();
+    let dims = reader.info().pixel_dims.expect("a pHYs chunk");
+    assert_eq!(dims.xppu, (192.0f64 / 0.0254).round() as u32);
+    let image = image::open(&png_path).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), (916, 604));
+    // The plot area shows the classes in their colours where the raster map does: sample
+    // the map's grid at cell centres away from the lines.
+    let map = dir.path().join("m.png");
+    ok(&["map", model, "--size", "200", "-o", s(&map)]);
+    let raster = image::open(&map).unwrap().to_rgb8();
+    let colours: Vec<[u8; 3]> = (0..3).map(faultline_render::class_colour).collect();
+    let (mut agree, mut checked) = (0, 0);
+    for r in (5..200).step_by(10) {
+        for c in (5..200).step_by(10) {
+            let want = raster.get_pixel(c, r).0;
+            if !colours.contains(&want) {
+                continue; // a boundary or junction pixel
+            }
+            checked += 1;
+            let got = image.get_pixel(2 * (78 + c) + 1, 2 * (44 + r) + 1).0;
+            agree += usize::from(got.iter().zip(want).all(|(a, b)| a.abs_diff(b) <= 8));
+        }
+    }
+    assert!(
+        checked > 300 && agree as f64 >= 0.97 * checked as f64,
+        "{agree} of {checked}"
+    );
+    // The decision lines are dark strokes across it; the title and labels are text.
+    let dark = image
+        .pixels()
+        .filter(|p| p.0.iter().all(|&v| v < 60))
+        .count();
+    assert!(dark > 2000, "{dark} dark pixels");
+    for (args, what) in [
+        (vec!["--figure", "--dpi", "5"], "--dpi 5"),
+        (vec!["--figure", "--inches", "-1"], "--inches -1"),
+        (
+            vec!["--figure", "--dpi", "2400", "--inches", "20"],
+            "pixels across",
+        ),
+    ] {
+        let mut all = vec!["map", model, "--size", "64", "-o", s(&png_path)];
+        all.extend(args);
+        let line = fails(&all);
+        assert!(line.contains(what), "{line}");
+    }
 }

@@ -82,11 +82,11 @@ pub fn run(args: MapArgs) -> Result<()> {
         }
         return super::map_zarr::run(&args, path, model, &grid);
     }
-    if svg {
+    if svg || args.figure {
         return super::map_svg::run(&args, &sliced, model, &grid);
     }
-    if args.title.is_some() {
-        bail!("--title: only figures (-o FIG.svg) have a title");
+    if args.title.is_some() || args.inches.is_some() || args.dpi != 96.0 {
+        bail!("--title, --inches and --dpi are for figures (-o FIG.svg, or --figure -o FIG.png)");
     }
     if grid.width > u32::MAX as usize / 4 || grid.height > u32::MAX as usize / 4 {
         bail!(

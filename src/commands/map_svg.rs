@@ -1,5 +1,6 @@
-//! `map -o FIG.svg`: the boundary map as a figure, its boundaries as vectors refined on
-//! the network itself ([`faultline_analysis::contours`]).
+//! `map -o FIG.svg` and `map --figure -o FIG.png`: the boundary map as a figure, its
+//! boundaries as vectors refined on the network itself ([`faultline_analysis::contours`]);
+//! the PNG is the SVG drawn by resvg ([`faultline_render::figure_png`]).
 
 use std::time::Instant;
 
@@ -21,6 +22,29 @@ use faultline_render::figure::{Figure, Line, Sample, svg};
 /// The most samples a figure's grid may have (its field is held for tracing).
 const MAX_POINTS: usize = 4096 * 4096;
 
+/// The widest or tallest figure PNG, in pixels.
+const MAX_PNG_SIDE: f64 = 16384.0;
+
+/// A figure PNG's width in pixels, from `--dpi` and `--inches` (default: the page's CSS
+/// pixels at 96 to the inch), checked.
+fn png_width(args: &MapArgs, page: (f64, f64)) -> Result<u32> {
+    if !(args.dpi.is_finite() && args.dpi >= 10.0 && args.dpi <= 2400.0) {
+        anyhow::bail!("--dpi {}: give 10 to 2400 pixels per inch", args.dpi);
+    }
+    let scale = match args.inches {
+        Some(w) => w * args.dpi / page.0,
+        None => args.dpi / 96.0,
+    };
+    let side = page.0.max(page.1) * scale;
+    if side > MAX_PNG_SIDE {
+        anyhow::bail!(
+            "--dpi {} / --inches: the figure would be {side:.0} pixels across, more than {MAX_PNG_SIDE}",
+            args.dpi
+        );
+    }
+    Ok((page.0 * scale).round() as u32)
+}
+
 pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Result<()> {
     if grid.points() > MAX_POINTS {
         anyhow::bail!(
@@ -33,6 +57,23 @@ pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Res
         grid,
         grid.points() as f64 * (4.0 * model.outputs() as f64 + 4.0 + 3.0),
     )?;
+    let raster = !args
+        .output_path()?
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if let Some(w) = args.inches
+        && !(w.is_finite() && w > 0.0)
+    {
+        anyhow::bail!("--inches {w}: a figure's width must be a positive number of inches");
+    }
+    let png_width = if raster {
+        png_width(
+            args,
+            faultline_render::figure::page_size((grid.width, grid.height)),
+        )?
+    } else {
+        0
+    };
     let output = prepare_one("-o", args.output_path()?, &[("the model", &args.model)])?;
     let engine = engine(args.backend, model)?;
     let started = Instant::now();
@@ -105,11 +146,25 @@ pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Res
         classes: &classes_named,
         axes: [&names[0], &names[1]],
         title: args.title.as_deref(),
+        width_inches: args.inches,
     });
-    output.write(|out| std::io::Write::write_all(out, text.as_bytes()))?;
+    let what = if raster {
+        let (pixels, pw, ph) = faultline_render::figure_png::rasterize(&text, png_width)
+            .map_err(|e| anyhow::anyhow!("drawing the figure: {e}"))?;
+        let dpi = args.dpi;
+        output.write(|out| write_png_with_dpi(out, &pixels, pw, ph, dpi))?;
+        format!(
+            "a figure PNG: {pw}x{ph} pixels, {:.2}x{:.2} in at {dpi:.0} dpi",
+            f64::from(pw) / dpi,
+            f64::from(ph) / dpi
+        )
+    } else {
+        output.write(|out| std::io::Write::write_all(out, text.as_bytes()))?;
+        "a figure".to_string()
+    };
     let vertices: usize = lines.iter().map(|l| l.points.len()).sum();
     say!(
-        "wrote {} (a figure: {}x{} regions, {} polylines of {vertices} vertices refined on the network, {} junctions; evaluated on {} and traced in {:.2} s)",
+        "wrote {} ({what}: {}x{} regions, {} polylines of {vertices} vertices refined on the network, {} junctions; evaluated on {} and traced in {:.2} s)",
         args.output_path()?.display(),
         w,
         h,
@@ -122,4 +177,28 @@ pub fn run(args: &MapArgs, sliced: &Sliced, model: &Mlp, grid: &GridSpec) -> Res
         say!("{line}");
     }
     Ok(())
+}
+
+/// RGBA8 rows as a PNG whose pHYs chunk says `dpi` (so layout programs size it in inches).
+fn write_png_with_dpi(
+    out: &mut dyn std::io::Write,
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    dpi: f64,
+) -> std::io::Result<()> {
+    let mut encoder = png::Encoder::new(out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let per_metre = (dpi / 0.0254).round() as u32;
+    encoder.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: per_metre,
+        yppu: per_metre,
+        unit: png::Unit::Meter,
+    }));
+    let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+    writer
+        .write_image_data(pixels)
+        .map_err(std::io::Error::other)?;
+    writer.finish().map_err(std::io::Error::other)
 }

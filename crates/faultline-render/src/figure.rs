@@ -59,6 +59,14 @@ pub struct Figure<'a> {
     pub axes: [&'a str; 2],
     /// A title above the plot.
     pub title: Option<&'a str>,
+    /// The page's width in inches (its height in proportion), for print; `None`: the
+    /// page is as many CSS pixels as the plot and its margins.
+    pub width_inches: Option<f64>,
+}
+
+/// The page size of a figure of `f.size` (CSS pixels: the plot and its margins).
+pub fn page_size(size: (usize, usize)) -> (f64, f64) {
+    (LEFT + size.0 as f64 + RIGHT, TOP + size.1 as f64 + BOTTOM)
 }
 
 /// Margins around the plot: left (tick labels and the y name), bottom, top, right (legend).
@@ -119,9 +127,16 @@ pub fn svg(f: &Figure) -> String {
     let (sx, sy) = (w / (x1 - x0), h / (y1 - y0));
     let page = |x: f64, y: f64| (LEFT + (x - x0) * sx, TOP + h - (y - y0) * sy);
     let mut s = String::new();
+    let (width, height) = match f.width_inches {
+        Some(inches) => (
+            format!("{inches}in"),
+            format!("{}in", inches * page_h / page_w),
+        ),
+        None => (page_w.to_string(), page_h.to_string()),
+    };
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{page_w}" height="{page_h}" viewBox="0 0 {page_w} {page_h}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" height="{height}" viewBox="0 0 {page_w} {page_h}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"#
     );
     // Pixels to domain units for the strokes drawn under the domain transform.
     let unit = 1.0 / (sx * sy).sqrt();
@@ -320,6 +335,7 @@ mod tests {
             classes: &["a".into(), "b".into(), "c".into()],
             axes: ["x1", "x2"],
             title: Some("<S1> & friends"),
+            width_inches: None,
         };
         let text = svg(&f);
         assert!(

@@ -9,6 +9,7 @@
 pub mod camera;
 pub mod dots;
 pub mod figure;
+pub mod figure_png;
 pub mod landscape;
 pub mod map;
 mod offscreen;
