@@ -105,3 +105,62 @@ pub fn say(line: std::fmt::Arguments) {
         std::process::exit(1);
     }
 }
+
+/// Bytes free for an unprivileged writer in the file system holding `path`'s folder, where
+/// the system says.
+pub fn free_disk_bytes(path: &Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a NUL-terminated string that outlives the call, and `stats`
+    // points to writable memory of the size statvfs fills; it is read only on success.
+    let stats = unsafe {
+        if libc::statvfs(c_path.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    Some(stats.f_bavail as f64 * stats.f_frsize as f64)
+}
+
+/// Refuses an output `path` (for `flag`) that needs at least `at_least` bytes where the
+/// disk holds fewer free.
+pub fn check_disk_space(flag: &str, path: &Path, at_least: f64, why: &str) -> Result<()> {
+    if let Some(free) = free_disk_bytes(path)
+        && free < at_least
+    {
+        bail!(
+            "{flag} {}: {why} needs at least {}, and its disk has {} free",
+            path.display(),
+            human_bytes(at_least),
+            human_bytes(free)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_larger_than_the_free_disk_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.png");
+        let free = free_disk_bytes(&path).expect("statvfs answers for a temporary folder");
+        assert!(free > 0.0);
+        check_disk_space("-o", &path, 1.0, "the PNG").unwrap();
+        let e = check_disk_space("-o", &path, free * 4.0 + 1e12, "the PNG")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("-o {}: the PNG needs at least", path.display()))
+                && e.contains("free"),
+            "{e}"
+        );
+    }
+}

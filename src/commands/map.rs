@@ -11,7 +11,7 @@ use super::data_args::load;
 use super::grid_args::{check_memory, grid};
 use super::plane_args::load_sliced;
 use crate::cli::MapArgs;
-use crate::output::{png_path, prepare_one};
+use crate::output::{check_disk_space, png_path, prepare_one};
 use faultline_model::{Domain, GridRequest, GridSpec};
 use faultline_render::dots::{draw_dots_on_rows, pale, radius_for};
 use faultline_render::{Dot, MapComposer, MapStyle};
@@ -104,6 +104,9 @@ pub fn run(args: MapArgs) -> Result<()> {
         .unwrap_or(BAND_POINTS / grid.width.max(1))
         .clamp(2, grid.height.max(2));
     check_memory(&grid, (band * grid.width) as f64 * (4.0 + 3.0 + 3.0))?;
+    // Deflate compresses at most 1032:1, so no PNG of these pixels is smaller.
+    let smallest_png = (grid.points() as f64 * 3.0 + grid.height as f64) / 1032.0;
+    check_disk_space("-o", args.output_path()?, smallest_png, "the PNG")?;
     let output = prepare_one("-o", args.output_path()?, &[("the model", &args.model)])?;
     let engine = engine(args.backend, model)?;
     let (w, h) = (grid.width, grid.height);
