@@ -326,8 +326,21 @@ pub struct ExportArgs {
     /// The model file.
     pub model: PathBuf,
     /// Where to write the shader.
-    #[arg(long)]
-    pub wgsl: PathBuf,
+    #[arg(long, required_unless_present = "gltf")]
+    pub wgsl: Option<PathBuf>,
+    /// Where to write the landscape as a glTF binary (.glb): one mesh per surface with
+    /// vertex colours by class, the boundary lines as line primitives.
+    #[arg(long, value_name = "OUT.glb", conflicts_with = "wgsl")]
+    pub gltf: Option<PathBuf>,
+    /// With --gltf: grid samples per side of each surface.
+    #[arg(long, default_value_t = 128)]
+    pub resolution: usize,
+    /// With --gltf: the height of the z range, in floor half-widths.
+    #[arg(long, default_value_t = 0.8)]
+    pub height_scale: f32,
+    /// With --gltf: x0,x1,y0,y1 (default: the model's domain).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
 }
 
 /// `faultline bench`.

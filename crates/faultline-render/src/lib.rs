@@ -10,6 +10,7 @@ pub mod camera;
 pub mod dots;
 pub mod figure;
 pub mod figure_png;
+pub mod gltf;
 pub mod landscape;
 pub mod map;
 mod offscreen;
