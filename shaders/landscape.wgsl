@@ -19,7 +19,8 @@ struct Uniforms {
     grid: vec4<u32>,     // W, H, C, mesh step
     shape: vec4<f32>,    // height scale, z min, 1 / (z max - z min), surface alpha
     view: vec4<u32>,     // mode, class, visible-class mask, toggles
-    binary: vec4<f32>,   // x: a one-output model's class threshold (see z_at)
+    binary: vec4<f32>,   // x: a one-output model's class threshold (see z_at); y, z: the
+                         // iso-lines' spacing (0: none) and first value
 }
 
 const MODE_ALL: u32 = 0u;       // every visible surface, see-through
@@ -266,6 +267,14 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
             let cover = line_cover(own.z - other.z, own.g - other.g, footprint, 1.0);
             crossing = max(crossing, select(cover, 0.0, j == k));
         }
+    }
+
+    if (u.binary.y > 0.0) {
+        // Iso-lines at base + i * step on this surface, one pixel wide.
+        let own = sample_output(q, k);
+        let rel = own.z - u.binary.z;
+        let d = rel - round(rel / u.binary.y) * u.binary.y;
+        colour = mix(colour, vec3<f32>(0.1, 0.1, 0.12), 0.55 * line_cover(d, own.g, footprint, 1.0));
     }
 
     let on_top = k == t.first || k == t.second;

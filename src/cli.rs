@@ -393,6 +393,12 @@ pub struct LandscapeArgs {
     /// Do not label the axes (input names and ranges) or draw the class legend.
     #[arg(long)]
     pub no_labels: bool,
+    /// Colours: dark (the screen) or light (print: white background, dark text).
+    #[arg(long, default_value = "dark", value_parser = ["dark", "light"])]
+    pub theme: String,
+    /// Iso-lines on the surfaces at round z values, about N across the z range.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub contours: u32,
     /// The plane through input space (models with more than 2 inputs).
     #[command(flatten)]
     pub plane: PlaneArgs,

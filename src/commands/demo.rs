@@ -273,6 +273,8 @@ fn landscape(resolution: usize) -> LandscapeArgs {
         domain: None,
         no_crossings: false,
         no_labels: false,
+        theme: "dark".into(),
+        contours: 0,
         plane: PlaneArgs::default(),
         data: None,
         near: None,

@@ -127,6 +127,11 @@ pub fn parse(model: Mlp, model_path: &Path, args: &LandscapeArgs) -> Result<Pars
         height_scale: args.height_scale,
         crossings: !args.no_crossings,
         labels: !args.no_labels,
+        theme: args
+            .theme
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--theme: {e}"))?,
+        contours: args.contours,
         ..ViewOptions::default()
     };
     let data = match &args.data {

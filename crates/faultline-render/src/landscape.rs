@@ -71,6 +71,11 @@ pub struct ViewOptions {
     pub render_scale: f32,
     /// Label the axes (input names and ranges) and draw the class legend.
     pub labels: bool,
+    /// The background and text colours.
+    pub theme: crate::Theme,
+    /// Iso-lines on the surfaces at round z values, about this many across the z range
+    /// (0: none).
+    pub contours: u32,
 }
 
 impl ViewOptions {
@@ -107,7 +112,23 @@ impl Default for ViewOptions {
             fast: false,
             render_scale: 1.0,
             labels: true,
+            theme: crate::Theme::Dark,
+            contours: 0,
         }
+    }
+}
+
+/// The spacing and the first of the iso-lines at round z values, about `count` across
+/// `z_range` (matplotlib's tick rule); (0, 0) for none.
+pub fn contour_step(z_range: [f32; 2], count: u32) -> (f32, f32) {
+    if count == 0 {
+        return (0.0, 0.0);
+    }
+    let (values, _) =
+        crate::ticks::ticks(f64::from(z_range[0]), f64::from(z_range[1]), count as usize);
+    match values[..] {
+        [a, b, ..] => ((b - a) as f32, a as f32),
+        _ => (0.0, 0.0),
     }
 }
 
@@ -260,7 +281,10 @@ impl LandscapeRenderer {
                 view.alpha,
             ],
             view: [mode, class, view.visible, toggles],
-            binary: [scene.threshold, 0.0, 0.0, 0.0],
+            binary: {
+                let (step, base) = contour_step(scene.z_range, view.contours);
+                [scene.threshold, step, base, 0.0]
+            },
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -281,12 +305,7 @@ impl LandscapeRenderer {
                 },
             ],
         });
-        let clear = wgpu::Color {
-            r: 0.055,
-            g: 0.06,
-            b: 0.075,
-            a: 1.0,
-        };
+        let clear = view.theme.background();
         if !view.fast {
             let (msaa, depth) = self.targets(device, width, height);
             let pass = scene_pass(encoder, &msaa, Some(target), &depth, clear);

@@ -20,6 +20,7 @@ mod pipelines;
 pub mod scene;
 pub mod sheet;
 pub mod text;
+pub mod theme;
 pub mod ticks;
 
 pub use camera::Camera;
@@ -30,6 +31,7 @@ pub use offscreen::render_rgba;
 pub use overlay::{Overlay, annotate};
 pub use palette::class_colour;
 pub use scene::{Scene, SceneEngine};
+pub use theme::Theme;
 
 /// What can go wrong drawing.
 #[derive(Debug, thiserror::Error)]

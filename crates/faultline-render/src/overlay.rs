@@ -145,13 +145,9 @@ pub fn annotate(
             painter.text(at, anchor, s, font.clone(), colour);
         }
     };
-    // The axes' colours (red, green, blue), lightened to read on the dark background.
-    let axis_colours = [
-        egui::Color32::from_rgb(240, 120, 120),
-        egui::Color32::from_rgb(120, 215, 130),
-        egui::Color32::from_rgb(140, 165, 255),
-    ];
-    let grey = egui::Color32::from_gray(200);
+    // The axes' colours (red, green, blue), readable on the theme's background.
+    let axis_colours = view.theme.axes();
+    let grey = view.theme.text();
     let [x_name, y_name] = &scene.input_names;
     let floor = -FLOOR_DROP * view.height_scale;
     let origin = Vec3::new(-1.0, floor, 1.0);
@@ -265,7 +261,7 @@ pub fn annotate(
         corner,
         egui::vec2(width, 8.0 + row * scene.class_names.len() as f32),
     );
-    painter.rect_filled(frame, 4.0, egui::Color32::from_black_alpha(150));
+    painter.rect_filled(frame, 4.0, view.theme.legend_fill());
     for (k, name) in scene.class_names.iter().enumerate() {
         let top = corner + egui::vec2(8.0, 4.0 + row * k as f32);
         let [r, g, b] = class_colour(k);

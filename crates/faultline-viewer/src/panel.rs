@@ -321,6 +321,15 @@ pub fn show(
             ui.checkbox(&mut view.junctions, "junctions (J)");
             ui.checkbox(&mut view.floor, "floor map and axes (G)");
             ui.checkbox(&mut view.labels, "labels and legend");
+            ui.add(egui::Slider::new(&mut view.contours, 0..=20).text("iso-lines"));
+            let mut light = view.theme == faultline_render::Theme::Light;
+            if ui.checkbox(&mut light, "light theme (print)").changed() {
+                view.theme = if light {
+                    faultline_render::Theme::Light
+                } else {
+                    faultline_render::Theme::Dark
+                };
+            }
             ui.separator();
 
             let mut resolution = info.resolution;
