@@ -1,6 +1,6 @@
 //! The camera: a position and a direction (yaw, pitch), flown or orbited.
 
-use glam::{Mat4, Vec3, Vec4};
+use glam::{Mat4, Vec2, Vec3, Vec4};
 
 /// A perspective camera. Yaw 0 looks along -z (from the front of the landscape to its
 /// back), positive yaw turns right; positive pitch looks up.
@@ -40,6 +40,78 @@ impl Camera {
         )
     }
 
+    /// The overview's direction (from the front left, above), at the distance and aim
+    /// that fit the whole scene into an image of `aspect` for `height_scale`
+    /// ([`Camera::framed`]).
+    pub fn framed_overview(aspect: f32, height_scale: f32) -> Camera {
+        // Tall landscapes are seen from higher up, so they do not stand in a narrow
+        // column of the frame.
+        let steeper = ((height_scale - 0.8) / 2.2).clamp(0.0, 1.0);
+        Camera::framed(
+            (-28f32).to_radians(),
+            (-34f32 - 18.0 * steeper).to_radians(),
+            aspect,
+            height_scale,
+        )
+    }
+
+    /// Looking along `yaw` and `pitch`, aimed and as close as fits the scene's box (the
+    /// floor with its axes, from just below it to above the tallest surface, with room
+    /// for the labels) inside an image of `aspect` with a margin: the box's projection is
+    /// centred and its larger extent fills [`FRAME_FILL`] of the frame.
+    pub fn framed(yaw: f32, pitch: f32, aspect: f32, height_scale: f32) -> Camera {
+        let hs = height_scale.max(1e-3);
+        let corners: Vec<Vec3> = [-1.12f32, 1.12]
+            .iter()
+            .flat_map(|&x| [-1.12f32, 1.12].map(move |z| (x, z)))
+            .flat_map(|(x, z)| [-0.06 * hs, 1.12 * hs].map(move |y| Vec3::new(x, y, z)))
+            .collect();
+        let mut target = Vec3::new(0.0, 0.45 * hs, 0.0);
+        let mut camera = Camera::orbit(target, yaw, pitch, 3.0);
+        // The box's extent in normalised device coordinates seen from `camera`.
+        let extent = |camera: &Camera| -> Option<(Vec2, Vec2)> {
+            let m = camera.view_proj(aspect);
+            let mut lo = Vec2::splat(f32::MAX);
+            let mut hi = Vec2::splat(f32::MIN);
+            for &c in &corners {
+                let clip = m * c.extend(1.0);
+                if clip.w <= 1e-4 {
+                    return None;
+                }
+                let p = Vec2::new(clip.x, clip.y) / clip.w;
+                lo = lo.min(p);
+                hi = hi.max(p);
+            }
+            Some((lo, hi))
+        };
+        for _ in 0..4 {
+            // The distance at which the larger extent fills the frame (bisection: the
+            // extent shrinks as the camera backs away).
+            let (mut near, mut far) = (0.3f32, 60.0f32);
+            for _ in 0..40 {
+                let mid = 0.5 * (near + far);
+                let fits =
+                    extent(&Camera::orbit(target, yaw, pitch, mid)).is_some_and(|(lo, hi)| {
+                        let size = hi - lo;
+                        size.x <= 2.0 * FRAME_FILL && size.y <= 2.0 * FRAME_FILL
+                    });
+                if fits { far = mid } else { near = mid }
+            }
+            camera = Camera::orbit(target, yaw, pitch, far);
+            // Centre the projection: move the aim by the offset, in world units at the
+            // target's depth.
+            let Some((lo, hi)) = extent(&camera) else {
+                break;
+            };
+            let centre = 0.5 * (lo + hi);
+            let half_height = far * (0.5 * camera.fov_y).tan();
+            let up = camera.right().cross(camera.forward()).normalize();
+            target +=
+                camera.right() * centre.x * half_height * aspect + up * centre.y * half_height;
+        }
+        camera
+    }
+
     /// The unit vector the camera looks along.
     pub fn forward(&self) -> Vec3 {
         Vec3::new(
@@ -60,6 +132,9 @@ impl Camera {
             * look_at(self.position, self.position + self.forward(), Vec3::Y)
     }
 }
+
+/// How much of the frame's width or height the framed scene's larger extent fills.
+pub const FRAME_FILL: f32 = 0.94;
 
 /// Right-handed perspective projection with depth mapped to [0, 1] (wgpu's convention).
 pub fn perspective(fov_y: f32, aspect: f32, near: f32, far: f32) -> Mat4 {
@@ -89,6 +164,40 @@ pub fn look_at(eye: Vec3, target: Vec3, up: Vec3) -> Mat4 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_framed_scene_fills_the_frame_inside_the_margin() {
+        for (aspect, hs) in [
+            (16.0 / 9.0, 0.8),
+            (16.0 / 9.0, 0.2),
+            (16.0 / 9.0, 3.0),
+            (0.6, 0.8),
+        ] {
+            let camera = Camera::framed_overview(aspect, hs);
+            let m = camera.view_proj(aspect);
+            let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
+            for x in [-1.12f32, 1.12] {
+                for z in [-1.12f32, 1.12] {
+                    for y in [-0.06 * hs, 1.12 * hs] {
+                        let clip = m * Vec3::new(x, y, z).extend(1.0);
+                        let p = Vec2::new(clip.x, clip.y) / clip.w;
+                        (lo, hi) = (lo.min(p), hi.max(p));
+                    }
+                }
+            }
+            let size = hi - lo;
+            assert!(
+                lo.x >= -1.0 && hi.x <= 1.0 && lo.y >= -1.0 && hi.y <= 1.0,
+                "{aspect} {hs}: {lo} {hi}"
+            );
+            assert!(
+                size.x.max(size.y) > 2.0 * FRAME_FILL - 0.02,
+                "{aspect} {hs}: {size}"
+            );
+            let centre = 0.5 * (lo + hi);
+            assert!(centre.length() < 0.02, "{aspect} {hs}: centred at {centre}");
+        }
+    }
 
     #[test]
     fn the_target_projects_to_the_centre_in_front() {
