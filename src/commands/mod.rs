@@ -21,6 +21,7 @@ mod plane_args;
 mod render;
 mod train;
 mod view;
+mod zarr_store;
 
 use std::path::Path;
 use std::sync::OnceLock;
