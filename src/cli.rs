@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod values;
+
+use values::epoch;
+
 /// See what a neural-network classifier has learned: its output surfaces over the input
 /// plane and the fault lines where they cross.
 #[derive(Debug, Parser)]
@@ -476,32 +480,4 @@ pub struct DemoArgs {
     /// With a display: draw this many frames, then exit.
     #[arg(long)]
     pub frames: Option<u64>,
-}
-
-/// An `--epoch` value: a whole number, 0 (before training) or more.
-fn epoch(s: &str) -> Result<usize, String> {
-    s.parse::<usize>().map_err(|_| {
-        format!("'{s}' is not an epoch: epochs are whole numbers from 0 (before any step)")
-    })
-}
-
-/// `-o` of a command whose `-o` clap requires unless `--animate` is given.
-fn required_output(output: &Option<PathBuf>) -> anyhow::Result<&std::path::Path> {
-    output
-        .as_deref()
-        .ok_or_else(|| anyhow::anyhow!("-o OUT is required (or --animate OUT)"))
-}
-
-impl MapArgs {
-    /// Where the map goes (`-o`).
-    pub fn output_path(&self) -> anyhow::Result<&std::path::Path> {
-        required_output(&self.output)
-    }
-}
-
-impl RenderArgs {
-    /// Where the image goes (`-o`).
-    pub fn output_path(&self) -> anyhow::Result<&std::path::Path> {
-        required_output(&self.output)
-    }
 }
