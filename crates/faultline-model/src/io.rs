@@ -14,6 +14,8 @@ use std::path::Path;
 
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
+mod snapshots;
+
 use crate::layout::Layout;
 use crate::{Activation, Layer, Mlp, ModelError, ModelMetadata};
 
@@ -120,21 +122,11 @@ pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded, Mo
 
     let mut named = Vec::new();
     // Snapshot tensors: (epoch, layer, slot) -> (shape, values).
-    let mut snapshot_tensors: SnapshotTensors = BTreeMap::new();
+    let mut snapshot_tensors: snapshots::SnapshotTensors = BTreeMap::new();
     for (name, view) in tensors.tensors() {
         let values = to_f32(&name, view.dtype(), view.data())?;
         if let Some(rest) = name.strip_prefix("snapshots.") {
-            let parsed = rest.split_once('.').and_then(|(epoch, layer)| {
-                let epoch = epoch.parse::<usize>().ok()?;
-                let (k, slot) = crate::layout::faultline_slot(layer)?;
-                Some((epoch, k, slot))
-            });
-            let key = parsed.ok_or_else(|| {
-                ModelError::Invalid(format!(
-                    "unexpected tensor '{}' (expected snapshots.{{epoch}}.layers.{{k}}.weight or .bias)",
-                    crate::error::quote(&name)
-                ))
-            })?;
+            let key = snapshots::key(rest, &name)?;
             snapshot_tensors.insert(key, (view.shape().to_vec(), values));
             continue;
         }
@@ -210,7 +202,7 @@ pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded, Mo
         });
     }
     let mut mlp = Mlp::new(layers, ModelMetadata::from_map(&meta)?)?;
-    mlp.snapshots = snapshots(&mlp, snapshot_tensors)?;
+    mlp.snapshots = snapshots::layers(&mlp, snapshot_tensors)?;
     Ok(Loaded {
         mlp,
         layout,
@@ -311,51 +303,6 @@ fn parse_activations(
         )));
     }
     Ok(activations)
-}
-
-/// Snapshot tensors by (epoch, layer, slot: 0 weight, 1 bias): (shape, values).
-type SnapshotTensors = BTreeMap<(usize, usize, usize), (Vec<usize>, Vec<f32>)>;
-
-/// The snapshots of `mlp`'s training from their tensors: every layer of every epoch, each
-/// of the final layer's shape (and so validated like it).
-fn snapshots(mlp: &Mlp, tensors: SnapshotTensors) -> Result<Vec<(usize, Vec<Layer>)>, ModelError> {
-    let epochs: std::collections::BTreeSet<usize> = tensors.keys().map(|k| k.0).collect();
-    let mut out = Vec::new();
-    for epoch in epochs {
-        let mut layers = Vec::new();
-        for (k, last) in mlp.layers().iter().enumerate() {
-            let get = |slot: usize, shape: Vec<usize>| {
-                let what = if slot == 0 { "weight" } else { "bias" };
-                match tensors.get(&(epoch, k, slot)) {
-                    Some((s, values)) if *s == shape => Ok(values.clone()),
-                    Some((s, _)) => Err(ModelError::Invalid(format!(
-                        "snapshots.{epoch}.layers.{k}.{what} has shape {s:?}, the model's layer has {shape:?}"
-                    ))),
-                    None => Err(ModelError::Invalid(format!(
-                        "missing tensor snapshots.{epoch}.layers.{k}.{what}"
-                    ))),
-                }
-            };
-            layers.push(Layer {
-                weight: get(0, vec![last.outputs, last.inputs])?,
-                bias: get(1, vec![last.outputs])?,
-                ..last.clone()
-            });
-        }
-        if tensors
-            .keys()
-            .any(|&(e, k, _)| e == epoch && k >= mlp.layers().len())
-        {
-            return Err(ModelError::Invalid(format!(
-                "snapshot {epoch} has more layers than the model"
-            )));
-        }
-        // The same checks as the final layers (finite values).
-        Mlp::new(layers.clone(), ModelMetadata::default())
-            .map_err(|e| ModelError::Invalid(format!("snapshot {epoch}: {e}")))?;
-        out.push((epoch, layers));
-    }
-    Ok(out)
 }
 
 /// The bytes of a model file for `mlp`. Deterministic: the same model gives the same bytes.
