@@ -11,6 +11,7 @@
 //! `ZipMap`, ...) is ignored; class labels are read from it. Any other node the scores
 //! depend on is refused, naming it.
 
+mod constants;
 mod inline;
 pub mod messages;
 mod walk;
