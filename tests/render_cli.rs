@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{fails, faultline_env, gpu_available, ok, s};
 
@@ -121,45 +120,20 @@ fn offscreen_renders_match_the_references() {
 
 #[test]
 fn the_real_window_under_xvfb_shows_the_landscape() {
-    if !gpu_available() {
-        return;
-    }
-    if Command::new("xvfb-run").arg("--help").output().is_err() {
-        assert!(
-            !faultline_gpu::gpu_required(),
-            "CI must install xvfb (xvfb-run)"
-        );
-        eprintln!("skipping: xvfb-run is not installed");
+    if !common::window_testable() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("s.png");
-    let out = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1600x1000x24",
-            env!("CARGO_BIN_EXE_faultline"),
-        ])
-        .args([
-            "view",
-            "tests/fixtures/seed_233.safetensors",
-            "--frames",
-            "20",
-            "--resolution",
-            "32",
-            "--screenshot",
-            s(&shot),
-        ])
-        .output()
-        .unwrap();
-    common::assert_no_error_lines(&out, &["view (under xvfb-run)"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::view_under_xvfb(&[
+        "tests/fixtures/seed_233.safetensors",
+        "--frames",
+        "20",
+        "--resolution",
+        "32",
+        "--screenshot",
+        s(&shot),
+    ]);
     assert!(stdout.contains("20 frames"), "{stdout}");
     assert_shows_a_landscape(&shot, 200);
 }
@@ -375,11 +349,7 @@ fn iris_demo_without_a_display_shows_a_slice() {
 
 #[test]
 fn the_window_sweeps_a_slice_of_a_wider_model() {
-    if !gpu_available() || Command::new("xvfb-run").arg("--help").output().is_err() {
-        assert!(
-            !faultline_gpu::gpu_required() || gpu_available(),
-            "CI must install xvfb (xvfb-run)"
-        );
+    if !common::window_testable() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -401,39 +371,22 @@ fn the_window_sweeps_a_slice_of_a_wider_model() {
         s(&model),
     ]);
     let shot = dir.path().join("slice.png");
-    let out = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1600x1000x24",
-            env!("CARGO_BIN_EXE_faultline"),
-        ])
-        .args([
-            "view",
-            s(&model),
-            "--axes",
-            "petal_length,petal_width",
-            "--frames",
-            "8",
-            "--sweep-slice",
-            "--resolution",
-            "64",
-            "--screenshot",
-            s(&shot),
-            "--data",
-            "data/iris.csv",
-            "--near",
-            "2",
-        ])
-        .output()
-        .unwrap();
-    common::assert_no_error_lines(&out, &["view --sweep-slice (under xvfb-run)"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::view_under_xvfb(&[
+        s(&model),
+        "--axes",
+        "petal_length,petal_width",
+        "--frames",
+        "8",
+        "--sweep-slice",
+        "--resolution",
+        "64",
+        "--screenshot",
+        s(&shot),
+        "--data",
+        "data/iris.csv",
+        "--near",
+        "2",
+    ]);
     assert!(
         stdout.contains("slice moves while dragging: 6 to the new picture (64^2)")
             && stdout.contains("slice moves on release: 1")

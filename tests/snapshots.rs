@@ -371,39 +371,24 @@ fn bad_snapshot_input_is_one_line_and_writes_nothing() {
 
 #[test]
 fn the_viewer_plays_the_snapshots() {
-    if !common::gpu_available()
-        || std::process::Command::new("xvfb-run")
-            .arg("--help")
-            .output()
-            .is_err()
-    {
-        assert!(
-            !faultline_gpu::gpu_required() || common::gpu_available(),
-            "CI must install xvfb (xvfb-run)"
-        );
+    if !common::window_testable() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let model = trained(dir.path(), "10", "50");
     let shot = dir.path().join("played.png");
-    let view = |extra: &[&str]| {
-        std::process::Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1600x1000x24"])
-            .arg(env!("CARGO_BIN_EXE_faultline"))
-            .args(["view", s(&model), "--frames", "12", "--resolution", "96"])
-            .args(["--screenshot", s(&shot)])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
-    let out = view(&["--play", "--epoch", "0"]);
-    common::assert_no_error_lines(&out, &["view --play (under xvfb-run)"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::view_under_xvfb(&[
+        s(&model),
+        "--frames",
+        "12",
+        "--resolution",
+        "96",
+        "--screenshot",
+        s(&shot),
+        "--play",
+        "--epoch",
+        "0",
+    ]);
     // Every frame but the first is drawn while playing (it moves on from the second),
     // at the coarse grid, with the native CPU engine.
     assert!(

@@ -4,41 +4,26 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{fails, ok, s};
 
 #[test]
 fn the_window_zooms_into_the_domain() {
-    if !common::gpu_available() || Command::new("xvfb-run").arg("--help").output().is_err() {
-        assert!(
-            !faultline_gpu::gpu_required() || common::gpu_available(),
-            "CI must install xvfb (xvfb-run)"
-        );
+    if !common::window_testable() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("zoom.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24"])
-        .arg(env!("CARGO_BIN_EXE_faultline"))
-        .args([
-            "view",
-            "tests/fixtures/seed_233.safetensors",
-            "--frames",
-            "5",
-        ])
-        .args(["--sweep-zoom", "100,120", "--resolution", "64"])
-        .args(["--screenshot", s(&shot)])
-        .output()
-        .unwrap();
-    common::assert_no_error_lines(&out, &["view --sweep-zoom (under xvfb-run)"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::view_under_xvfb(&[
+        "tests/fixtures/seed_233.safetensors",
+        "--frames",
+        "5",
+        "--sweep-zoom",
+        "100,120",
+        "--resolution",
+        "64",
+        "--screenshot",
+        s(&shot),
+    ]);
     // Four zooms of 2x around (100, 120) in [0, 255]^2: a window 255/16 wide.
     let domain = stdout
         .split("now --domain ")

@@ -171,3 +171,40 @@ pub fn python_check(script: &str, args: &[&str]) {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// Whether the real window can be tested: a GPU adapter and `xvfb-run`. CI must have
+/// both (FAULTLINE_REQUIRE_GPU=1 makes a missing one fail); elsewhere the test skips.
+pub fn window_testable() -> bool {
+    if !gpu_available() {
+        return false;
+    }
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        assert!(
+            !faultline_gpu::gpu_required(),
+            "CI must install xvfb (xvfb-run)"
+        );
+        eprintln!("skipping: xvfb-run is not installed");
+        return false;
+    }
+    true
+}
+
+/// Runs `faultline view ARGS` in a virtual X display and returns its stdout, asserting
+/// it succeeded without an error line.
+pub fn view_under_xvfb(args: &[&str]) -> String {
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1600x1000x24"])
+        .arg(env!("CARGO_BIN_EXE_faultline"))
+        .arg("view")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_no_error_lines(&out, &["view (under xvfb-run)"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
