@@ -6,7 +6,7 @@
 // World space: x in [-1, 1] along the grid's columns (input x), z from +1 (row 0, input y0)
 // to -1 (row H-1), y up: the height (z_k - z_min) / (z_max - z_min) * height_scale.
 //
-// Lines are drawn per fragment from the field itself (bilinear), with screen-space
+// Lines are drawn per fragment from the field itself (on the mesh's triangles), with screen-space
 // derivatives: the decision boundary where the two largest outputs meet, the pairwise
 // crossings where a surface meets another, junctions where three meet. They stay one to
 // two pixels wide however close the camera is.
@@ -129,32 +129,40 @@ fn vs_surface(@builtin(vertex_index) vi: u32, @builtin(instance_index) instance:
     return out;
 }
 
-// The bilinear patch around a fractional (column, row): its four samples and the
-// position inside it. Outputs are sampled one at a time (no per-fragment arrays: they are
-// slow on software rasterisers).
+// The mesh quad around a fractional (column, row): its four samples and the position
+// inside it. A quad spans one mesh step (`grid.w`), as the surfaces' triangles do, so the
+// lines below are drawn on the very triangles the rasteriser fills. Outputs are sampled
+// one at a time (no per-fragment arrays: they are slow on software rasterisers).
 struct Patch {
     c0: u32,
     c1: u32,
     r0: u32,
     r1: u32,
     f: vec2<f32>,
+    span: vec2<f32>,  // the quad's size in grid units
 }
 
 fn patch_at(cell: vec2<f32>) -> Patch {
     let w = u.grid.x;
     let h = u.grid.y;
+    let step = max(u.grid.w, 1u);
     let p = clamp(cell, vec2<f32>(0.0), vec2<f32>(f32(w - 1u), f32(h - 1u)));
     var q: Patch;
-    q.c0 = u32(floor(p.x));
-    q.r0 = u32(floor(p.y));
-    q.c1 = min(q.c0 + 1u, w - 1u);
-    q.r1 = min(q.r0 + 1u, h - 1u);
-    q.f = p - vec2<f32>(f32(q.c0), f32(q.r0));
+    let last_c = (w - 2u) / step;
+    let last_r = (h - 2u) / step;
+    q.c0 = min(u32(floor(p.x / f32(step))), last_c) * step;
+    q.r0 = min(u32(floor(p.y / f32(step))), last_r) * step;
+    q.c1 = min(q.c0 + step, w - 1u);
+    q.r1 = min(q.r0 + step, h - 1u);
+    q.span = max(vec2<f32>(f32(q.c1 - q.c0), f32(q.r1 - q.r0)), vec2<f32>(1.0));
+    q.f = (p - vec2<f32>(f32(q.c0), f32(q.r0))) / q.span;
     return q;
 }
 
-// Output k at a patch, bilinearly, with its gradient in grid units (d/dcolumn, d/drow)
-// from the same bilinear patch.
+// Output k at a patch with its gradient in grid units (d/dcolumn, d/drow), interpolated
+// linearly on the quad's two triangles exactly as the mesh is (split along the diagonal
+// from (c1, r0) to (c0, r1); see vs_surface), so a line where two outputs meet lies on
+// the drawn surfaces and is straight within each triangle.
 struct Sample {
     z: f32,
     g: vec2<f32>,
@@ -165,9 +173,12 @@ fn sample_output(q: Patch, k: u32) -> Sample {
     let z01 = z_at(q.r0, q.c1, k);
     let z10 = z_at(q.r1, q.c0, k);
     let z11 = z_at(q.r1, q.c1, k);
-    let a = mix(z00, z01, q.f.x);
-    let b = mix(z10, z11, q.f.x);
-    return Sample(mix(a, b, q.f.y), vec2<f32>(mix(z01 - z00, z11 - z10, q.f.y), b - a));
+    if (q.f.x + q.f.y <= 1.0) {
+        let g = vec2<f32>(z01 - z00, z10 - z00);
+        return Sample(z00 + q.f.x * g.x + q.f.y * g.y, g / q.span);
+    }
+    let g = vec2<f32>(z11 - z10, z11 - z01);
+    return Sample(z11 - (1.0 - q.f.x) * g.x - (1.0 - q.f.y) * g.y, g / q.span);
 }
 
 // Indices, values and gradients of the three largest outputs (lowest index wins ties).
@@ -226,23 +237,35 @@ fn lit(base: vec3<f32>, normal: vec3<f32>, world: vec3<f32>) -> vec3<f32> {
     return base * (0.28 + 0.72 * diffuse) + vec3<f32>(specular);
 }
 
+// The grid position's screen derivatives at a fragment (grid units per pixel along x
+// and y), taken once in uniform control flow.
+struct Footprint {
+    dx: vec2<f32>,
+    dy: vec2<f32>,
+}
+
+fn footprint_of(cell: vec2<f32>) -> Footprint {
+    return Footprint(dpdx(cell), dpdy(cell));
+}
+
 // How much of a line of `width` pixels covers this fragment, for a quantity d that is
-// zero on the line, with gradient `grad` in grid units; `footprint` is fwidth of the grid
-// position (grid units per pixel). The derivative of d is taken analytically rather than
-// with fwidth(d), which came out wrong on lavapipe for values computed in loops. Where d
-// hardly changes across a pixel (surfaces that coincide, like two sigmoids saturated at
-// 0) nothing is drawn.
-fn line_cover(d: f32, grad: vec2<f32>, footprint: vec2<f32>, width: f32) -> f32 {
-    let fw = dot(abs(grad), footprint);
-    // Also within 3 % of the height range: on walls steeper than a grid cell the
-    // footprint-relative width alone would paint the whole wall.
-    let changing = step(1e-5 / u.shape.z, fw) * step(abs(d), 0.03 / u.shape.z);
-    return changing * (1.0 - smoothstep(0.5 * width, 0.5 * width + 1.0, abs(d) / max(fw, 1e-12)));
+// zero on the line, with gradient `grad` in grid units: the distance to the line in
+// pixels is |d| over the length of d's screen gradient, so the line keeps its width and
+// its anti-aliased edge however steep the wall it lies on. The derivative of d is taken
+// analytically rather than with fwidth(d), which came out wrong on lavapipe for values
+// computed in loops. Where d hardly changes across a pixel (surfaces that coincide, like
+// two sigmoids saturated at 0) nothing is drawn.
+fn line_cover(d: f32, grad: vec2<f32>, fp: Footprint, width: f32) -> f32 {
+    let screen = vec2<f32>(dot(grad, fp.dx), dot(grad, fp.dy));
+    let per_pixel = length(screen);
+    let changing = step(1e-5 / u.shape.z, per_pixel);
+    let distance = abs(d) / max(per_pixel, 1e-12);
+    return changing * (1.0 - smoothstep(0.5 * width - 0.5, 0.5 * width + 0.5, distance));
 }
 
 @fragment
 fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
-    let footprint = fwidth(in.cell);
+    let footprint = footprint_of(in.cell);
     let alpha = select(1.0, u.shape.w, u.view.x == MODE_ALL);
     if ((u.view.w & FAST) != 0u && u.view.x != MODE_ENVELOPE) {
         return vec4<f32>(lit(colours[min(in.surface, MAX_CLASSES - 1u)].rgb, in.normal, in.world), alpha);
@@ -310,7 +333,7 @@ fn vs_floor(@builtin(vertex_index) vi: u32) -> FloorOut {
 
 @fragment
 fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
-    let footprint = fwidth(in.cell);
+    let footprint = footprint_of(in.cell);
     if ((u.view.w & FAST) != 0u) {
         // The nearest sample's class, no lines.
         let cell = vec2<u32>(round(clamp(in.cell, vec2<f32>(0.0),

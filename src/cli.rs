@@ -384,8 +384,9 @@ pub struct LandscapeArgs {
     /// Height of the tallest output above the floor (the floor is 2 units wide).
     #[arg(long, default_value_t = 0.8)]
     pub height_scale: f32,
-    /// Camera as YAW,PITCH,DISTANCE: degrees around and above the landscape's centre, and
-    /// distance from it.
+    /// Camera as YAW,PITCH (degrees around and above the landscape; framed to fit) or
+    /// YAW,PITCH,DISTANCE (and the distance from the landscape's centre). Default: the
+    /// framed overview.
     #[arg(long, allow_hyphen_values = true)]
     pub camera: Option<String>,
     /// x0,x1,y0,y1, or s0,s1,t0,t1 on a plane (default: the model's domain, or the plane's).

@@ -80,37 +80,70 @@ fn offscreen_renders_match_the_references() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &[&str]); 3] = [
+    // S2, trained here with the seed the demo uses (training is deterministic).
+    let s2 = dir.path().join("s2.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        "s2",
+        "--seed",
+        "7",
+        "--quiet",
+        "-o",
+        s(&s2),
+    ]);
+    let figure: &[&str] = &["--width", "400", "--height", "225", "--resolution", "128"];
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
         (
             "pytorch-2543-all",
             "tests/fixtures/pytorch_2543.safetensors",
-            &[],
+            vec![],
         ),
         (
             "pytorch-2543-envelope",
             "tests/fixtures/pytorch_2543.safetensors",
-            &["--mode", "envelope", "--camera", "20,-40,3"],
+            vec!["--mode", "envelope", "--camera", "20,-40,3"],
         ),
         (
             "s1-like-class1",
             "tests/fixtures/seed_233.safetensors",
-            &["--mode", "class:1"],
+            vec!["--mode", "class:1"],
+        ),
+        // The figures: S1 dark and light, S2, a 10-class net (digits on its PCA plane),
+        // a one-output net, framed by default.
+        (
+            "figure-s1-dark",
+            "tests/fixtures/seed_233.safetensors",
+            figure.to_vec(),
+        ),
+        (
+            "figure-s1-light",
+            "tests/fixtures/seed_233.safetensors",
+            [figure, &["--theme", "light", "--contours", "5"]].concat(),
+        ),
+        ("figure-s2-dark", s(&s2), figure.to_vec()),
+        (
+            "figure-digits-light",
+            "tests/fixtures/digits_64.safetensors",
+            [
+                figure,
+                &["--pca", "tests/fixtures/digits.csv", "--theme", "light"],
+            ]
+            .concat(),
+        ),
+        (
+            "figure-binary-dark",
+            "tests/fixtures/sklearn_binary.safetensors",
+            figure.to_vec(),
         ),
     ];
     for (name, model, extra) in cases {
         let out = dir.path().join(format!("{name}.png"));
-        let mut args = vec![
-            "render",
-            model,
-            "--width",
-            "240",
-            "--height",
-            "150",
-            "--resolution",
-            "48",
-            "-o",
-            s(&out),
-        ];
+        let mut args = vec!["render", model, "-o", s(&out)];
+        // The figures give their own, larger size.
+        if !extra.contains(&"--width") {
+            args.extend(["--width", "240", "--height", "150", "--resolution", "48"]);
+        }
         args.extend(extra);
         ok(&args);
         assert_shows_a_landscape(&out, 200);
@@ -154,7 +187,10 @@ fn bad_input_for_render_and_view() {
             vec!["render", m, "--mode", "class:9", "-o", o],
             "classes 0..2",
         ),
-        (vec!["render", m, "--camera", "1,2", "-o", o], "--camera"),
+        (
+            vec!["render", m, "--camera", "1,2,3,4", "-o", o],
+            "--camera",
+        ),
         (
             vec!["render", m, "--resolution", "1", "-o", o],
             "--resolution",

@@ -104,6 +104,19 @@ pub fn render(args: &RenderArgs, path: &Path) -> Result<()> {
     let started = Instant::now();
     let bar = progress(model.snapshots.len(), false);
     let mut frames = Vec::new();
+    // One camera for every frame, framed to the trained network's landscape.
+    let last = parse(model.clone(), &args.model, &args.landscape)?;
+    let camera = last.camera.resolve(
+        &Scene::evaluate(
+            &ctx,
+            &SceneEngine::on_cpu(&last.model)?,
+            &last.model,
+            last.domain,
+            args.landscape.resolution.min(64),
+        )?,
+        w as f32 / h as f32,
+        last.view.height_scale,
+    );
     for (epoch, _) in &model.snapshots {
         let landscape = parse(model.at_epoch(*epoch)?, &args.model, &args.landscape)?;
         let engine = SceneEngine::on_cpu(&landscape.model)?;
@@ -119,7 +132,7 @@ pub fn render(args: &RenderArgs, path: &Path) -> Result<()> {
             &mut renderer,
             &scene,
             (args.width, args.height),
-            &landscape.camera,
+            &camera,
             &landscape.view,
         )?;
         let mut rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use super::view::{Run, display_available, open, save_png};
 use crate::cli::{Backend, DemoArgs, LandscapeArgs, MapArgs, PlaneArgs, RenderArgs, TrainArgs};
 use faultline_gpu::GpuContext;
-use faultline_render::{Camera, LandscapeRenderer, Scene, ViewOptions, render_rgba};
+use faultline_render::{LandscapeRenderer, Scene, ViewOptions, framing, render_rgba};
 use faultline_train::{PaperSet, TrainConfig};
 
 /// Fisher's iris data (150 samples, 4 features, 3 species; public domain).
@@ -91,11 +91,16 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let mut renderer = LandscapeRenderer::new(&ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
     let (width, height) = (1280, 720);
     let mut written = Vec::new();
+    let aspect = width as f32 / height as f32;
+    let height_scale = ViewOptions::default().height_scale;
     for (name, camera) in [
-        ("landscape.png", Camera::overview()),
+        (
+            "landscape.png",
+            framing::overview(&scene, aspect, height_scale),
+        ),
         (
             "landscape-side.png",
-            Camera::orbit(glam::Vec3::new(0.0, 0.3, 0.0), 0.9, -0.3, 2.9),
+            framing::side_view(&scene, aspect, height_scale),
         ),
     ] {
         let pixels = render_rgba(

@@ -9,6 +9,7 @@ use super::grid_args::domain;
 use super::plane_args::{PlaneRecord, Sliced, slice};
 use crate::cli::LandscapeArgs;
 use faultline_model::{Domain, Mlp};
+use faultline_render::framing::CameraChoice;
 use faultline_render::{Camera, Mode, SampleDots, ViewOptions};
 
 /// The most grid samples per side a landscape may ask for.
@@ -58,29 +59,37 @@ pub fn mode(s: &str, classes: usize) -> Result<Mode> {
     })
 }
 
-/// Reads `YAW,PITCH,DISTANCE` (degrees, degrees, world units) or the default overview.
-pub fn camera(s: Option<&str>) -> Result<Camera> {
+/// Reads `--camera`: `YAW,PITCH` (degrees; framed to the scene along that direction) or
+/// `YAW,PITCH,DISTANCE` (degrees, degrees, world units from the landscape's centre);
+/// none for the framed overview.
+pub fn camera(s: Option<&str>) -> Result<CameraChoice> {
     let Some(s) = s else {
-        return Ok(Camera::overview());
+        return Ok(CameraChoice::Overview);
     };
     let v: Vec<f32> = s
         .split(',')
         .map(|p| p.trim().parse::<f32>())
         .collect::<Result<_, _>>()
         .ok()
-        .filter(|v: &Vec<f32>| v.len() == 3 && v.iter().all(|x| x.is_finite()))
+        .filter(|v: &Vec<f32>| (2..=3).contains(&v.len()) && v.iter().all(|x| x.is_finite()))
         .with_context(|| {
-            format!("--camera '{s}': expected YAW,PITCH,DISTANCE, e.g. -30,-35,3.2")
+            format!("--camera '{s}': expected YAW,PITCH or YAW,PITCH,DISTANCE, e.g. -30,-35,3.2")
         })?;
+    if v.len() == 2 {
+        return Ok(CameraChoice::Along {
+            yaw: v[0],
+            pitch: v[1].clamp(-89.0, 89.0),
+        });
+    }
     if v[2] <= 0.0 {
         bail!("--camera '{s}': the distance must be positive");
     }
-    Ok(Camera::orbit(
+    Ok(CameraChoice::Fixed(Camera::orbit(
         glam::Vec3::new(0.0, 0.25, 0.0),
         v[0].to_radians(),
         v[1].to_radians(),
         v[2],
-    ))
+    )))
 }
 
 /// The landscape flags, validated against the model.
@@ -96,8 +105,8 @@ pub struct Parsed {
     pub neuron: bool,
     /// The input rectangle shown.
     pub domain: Domain,
-    /// Where the camera starts.
-    pub camera: Camera,
+    /// Where the camera comes from (framed to the scene unless `--camera` places it).
+    pub camera: CameraChoice,
     /// How to draw.
     pub view: ViewOptions,
 }

@@ -65,7 +65,11 @@ pub fn run(args: RenderArgs) -> Result<()> {
         &mut renderer,
         &scene,
         (args.width, args.height),
-        &landscape.camera,
+        &landscape.camera.resolve(
+            &scene,
+            args.width as f32 / args.height as f32,
+            landscape.view.height_scale,
+        ),
         &landscape.view,
     )?;
     let seconds = started.elapsed().as_secs_f64();

@@ -40,40 +40,31 @@ impl Camera {
         )
     }
 
-    /// The overview's direction (from the front left, above), at the distance and aim
-    /// that fit the whole scene into an image of `aspect` for `height_scale`
-    /// ([`Camera::framed`]).
-    pub fn framed_overview(aspect: f32, height_scale: f32) -> Camera {
-        // Tall landscapes are seen from higher up, so they do not stand in a narrow
-        // column of the frame.
-        let steeper = ((height_scale - 0.8) / 2.2).clamp(0.0, 1.0);
-        Camera::framed(
-            (-28f32).to_radians(),
-            (-34f32 - 18.0 * steeper).to_radians(),
-            aspect,
-            height_scale,
-        )
-    }
-
-    /// Looking along `yaw` and `pitch`, aimed and as close as fits the scene's box (the
-    /// floor with its axes, from just below it to above the tallest surface, with room
-    /// for the labels) inside an image of `aspect` with a margin: the box's projection is
-    /// centred and its larger extent fills [`FRAME_FILL`] of the frame.
-    pub fn framed(yaw: f32, pitch: f32, aspect: f32, height_scale: f32) -> Camera {
-        let hs = height_scale.max(1e-3);
-        let corners: Vec<Vec3> = [-1.12f32, 1.12]
-            .iter()
-            .flat_map(|&x| [-1.12f32, 1.12].map(move |z| (x, z)))
-            .flat_map(|(x, z)| [-0.06 * hs, 1.12 * hs].map(move |y| Vec3::new(x, y, z)))
-            .collect();
-        let mut target = Vec3::new(0.0, 0.45 * hs, 0.0);
-        let mut camera = Camera::orbit(target, yaw, pitch, 3.0);
-        // The box's extent in normalised device coordinates seen from `camera`.
+    /// Looking along `yaw` and `pitch` (radians), aimed at and as close to `points` as
+    /// fits them inside an image of `aspect` with a margin: their projection is centred
+    /// and its larger extent fills [`FRAME_FILL`] of the frame.
+    pub fn fitted(points: &[Vec3], yaw: f32, pitch: f32, aspect: f32) -> Camera {
+        let (lo, hi) = points.iter().fold(
+            (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
+            |(lo, hi), &p| (lo.min(p), hi.max(p)),
+        );
+        let mut target = if points.is_empty() {
+            Vec3::ZERO
+        } else {
+            0.5 * (lo + hi)
+        };
+        let size = if points.is_empty() {
+            1.0
+        } else {
+            (hi - lo).length().max(1e-3)
+        };
+        let mut camera = Camera::orbit(target, yaw, pitch, 1.5 * size);
+        // The points' extent in normalised device coordinates seen from `camera`.
         let extent = |camera: &Camera| -> Option<(Vec2, Vec2)> {
             let m = camera.view_proj(aspect);
             let mut lo = Vec2::splat(f32::MAX);
             let mut hi = Vec2::splat(f32::MIN);
-            for &c in &corners {
+            for &c in points {
                 let clip = m * c.extend(1.0);
                 if clip.w <= 1e-4 {
                     return None;
@@ -84,16 +75,18 @@ impl Camera {
             }
             Some((lo, hi))
         };
-        for _ in 0..4 {
+        for _ in 0..6 {
             // The distance at which the larger extent fills the frame (bisection: the
             // extent shrinks as the camera backs away).
-            let (mut near, mut far) = (0.3f32, 60.0f32);
+            let (mut near, mut far) = (0.05 * size, 40.0 * size);
             for _ in 0..40 {
                 let mid = 0.5 * (near + far);
                 let fits =
                     extent(&Camera::orbit(target, yaw, pitch, mid)).is_some_and(|(lo, hi)| {
-                        let size = hi - lo;
-                        size.x <= 2.0 * FRAME_FILL && size.y <= 2.0 * FRAME_FILL
+                        lo.x >= -FRAME_FILL
+                            && hi.x <= FRAME_FILL
+                            && lo.y >= -FRAME_FILL
+                            && hi.y <= FRAME_FILL
                     });
                 if fits { far = mid } else { near = mid }
             }
@@ -134,7 +127,7 @@ impl Camera {
 }
 
 /// How much of the frame's width or height the framed scene's larger extent fills.
-pub const FRAME_FILL: f32 = 0.94;
+pub const FRAME_FILL: f32 = 0.95;
 
 /// Right-handed perspective projection with depth mapped to [0, 1] (wgpu's convention).
 pub fn perspective(fov_y: f32, aspect: f32, near: f32, far: f32) -> Mat4 {
@@ -166,28 +159,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_framed_scene_fills_the_frame_inside_the_margin() {
-        for (aspect, hs) in [
-            (16.0 / 9.0, 0.8),
-            (16.0 / 9.0, 0.2),
-            (16.0 / 9.0, 3.0),
-            (0.6, 0.8),
+    fn a_fitted_box_fills_the_frame_inside_the_margin() {
+        for (aspect, hs, pitch) in [
+            (16.0 / 9.0, 0.8, -34f32),
+            (16.0 / 9.0, 0.2, -34.0),
+            (16.0 / 9.0, 3.0, -20.0),
+            (0.6, 0.8, -60.0),
         ] {
-            let camera = Camera::framed_overview(aspect, hs);
+            let corners: Vec<Vec3> = [-1f32, 1.0]
+                .into_iter()
+                .flat_map(|x| [-1f32, 1.0].map(|z| (x, z)))
+                .flat_map(|(x, z)| [0.0, hs].map(|y| Vec3::new(x, y, z)))
+                .collect();
+            let camera = Camera::fitted(&corners, -0.5, pitch.to_radians(), aspect);
             let m = camera.view_proj(aspect);
             let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
-            for x in [-1.12f32, 1.12] {
-                for z in [-1.12f32, 1.12] {
-                    for y in [-0.06 * hs, 1.12 * hs] {
-                        let clip = m * Vec3::new(x, y, z).extend(1.0);
-                        let p = Vec2::new(clip.x, clip.y) / clip.w;
-                        (lo, hi) = (lo.min(p), hi.max(p));
-                    }
-                }
+            for c in &corners {
+                let clip = m * c.extend(1.0);
+                let p = Vec2::new(clip.x, clip.y) / clip.w;
+                (lo, hi) = (lo.min(p), hi.max(p));
             }
             let size = hi - lo;
             assert!(
-                lo.x >= -1.0 && hi.x <= 1.0 && lo.y >= -1.0 && hi.y <= 1.0,
+                lo.x >= -FRAME_FILL - 1e-3
+                    && hi.x <= FRAME_FILL + 1e-3
+                    && lo.y >= -FRAME_FILL - 1e-3
+                    && hi.y <= FRAME_FILL + 1e-3,
                 "{aspect} {hs}: {lo} {hi}"
             );
             assert!(

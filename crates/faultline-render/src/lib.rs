@@ -6,10 +6,12 @@
 //! texture), so the viewer and the tests share one code path. It evaluates nothing itself
 //! beyond asking an engine for the field (faultline-gpu's resident one on hardware GPUs), and must not depend on winit.
 
+pub mod axes;
 pub mod camera;
 pub mod dots;
 pub mod figure;
 pub mod figure_png;
+pub mod framing;
 pub mod gltf;
 pub mod landscape;
 pub mod map;

@@ -68,7 +68,9 @@ pub fn render_rgba(
             &view_tex,
             (width, height),
             Overlay::offscreen_input((width, height)),
-            |context| annotate(context, scene, camera, view, (width, height)),
+            |context| {
+                annotate(context, scene, camera, view);
+            },
         );
     }
     encoder.copy_texture_to_buffer(

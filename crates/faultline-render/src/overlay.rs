@@ -1,10 +1,10 @@
-//! Text and panels over a frame, with egui: the axis names and ranges and the class
+//! Text and panels over a frame, with egui: the axis names and ticks and the class
 //! legend of a landscape ([`annotate`]), and whatever UI a caller adds (the viewer's
 //! panel). The same [`Overlay`] draws into a window's surface or an offscreen texture.
 
-use glam::{Vec3, Vec4};
+use glam::Vec3;
 
-use crate::landscape::{AXIS_LENGTH, FLOOR_DROP};
+use crate::axes::{Label, Projection};
 use crate::{Camera, Scene, ViewOptions, class_colour};
 
 /// Image height at which text is drawn at 1 pixel per point; taller images scale it up,
@@ -115,110 +115,43 @@ impl Overlay {
     }
 }
 
-/// Paints the axis names and ranges at the axes' ends and the class legend in the top
-/// left corner, for `scene` seen by `camera` in an image of `size` pixels.
+/// Paints the axes' names and round ticks ([`crate::axes::layout`]), the data samples and
+/// the class legend in the top left corner, for `scene` seen by `camera`. Returns the axis
+/// labels placed.
 pub fn annotate(
     context: &egui::Context,
     scene: &Scene,
     camera: &Camera,
     view: &ViewOptions,
-    size: (u32, u32),
-) {
+) -> Vec<Label> {
     let painter = context.layer_painter(egui::LayerId::background());
     let screen = context.content_rect();
-    let view_proj = camera.view_proj(size.0 as f32 / size.1.max(1) as f32);
-    // World position to a point in the image (None behind the camera).
-    let to_screen = |p: Vec3| -> Option<egui::Pos2> {
-        let clip = view_proj * Vec4::new(p.x, p.y, p.z, 1.0);
-        (clip.w > 1e-4).then(|| {
-            let ndc = clip.truncate() / clip.w;
-            egui::pos2(
-                screen.min.x + (ndc.x + 1.0) * 0.5 * screen.width(),
-                screen.min.y + (1.0 - ndc.y) * 0.5 * screen.height(),
-            )
-        })
-    };
+    let projection = Projection::new(camera, screen);
+    let to_screen = |p: Vec3| projection.point(p);
     let font = egui::FontId::proportional(13.0);
-    let small = egui::FontId::proportional(11.0);
-    let text = |at: Option<egui::Pos2>, anchor, s: String, font: &egui::FontId, colour| {
-        if let Some(at) = at.filter(|p| screen.expand(40.0).contains(*p)) {
-            painter.text(at, anchor, s, font.clone(), colour);
-        }
-    };
-    // The axes' colours (red, green, blue), readable on the theme's background.
-    let axis_colours = view.theme.axes();
     let grey = view.theme.text();
-    let [x_name, y_name] = &scene.input_names;
-    let floor = -FLOOR_DROP * view.height_scale;
-    let origin = Vec3::new(-1.0, floor, 1.0);
-    let tips = [
-        origin + Vec3::X * AXIS_LENGTH,
-        origin - Vec3::Z * AXIS_LENGTH,
-        origin + Vec3::Y * (1.1 * view.height_scale),
-    ];
-    let names = [x_name.as_str(), y_name.as_str(), "output z"];
-    for (axis, (tip, name)) in tips.iter().zip(names).enumerate() {
-        let anchor = if axis == 2 {
-            egui::Align2::CENTER_BOTTOM
-        } else {
-            egui::Align2::LEFT_CENTER
-        };
-        text(
-            to_screen(*tip),
-            anchor,
-            name.to_string(),
-            &font,
-            axis_colours[axis],
-        );
-    }
-    let fmt = format_value;
     let [x0, x1] = scene.domain.x;
     let [y0, y1] = scene.domain.y;
-    // Ranges: the first and last sample along each input axis, the height's extremes.
-    let below = Vec3::new(0.0, -0.02, 0.0);
-    text(
-        to_screen(origin + below + Vec3::X * 0.08),
-        egui::Align2::CENTER_TOP,
-        fmt(x0),
-        &small,
-        grey,
-    );
-    text(
-        to_screen(Vec3::new(1.0, floor, 1.0) + below),
-        egui::Align2::CENTER_TOP,
-        fmt(x1),
-        &small,
-        grey,
-    );
-    text(
-        to_screen(origin + below - Vec3::Z * 0.12 - Vec3::X * 0.02),
-        egui::Align2::RIGHT_CENTER,
-        fmt(y0),
-        &small,
-        grey,
-    );
-    text(
-        to_screen(Vec3::new(-1.0, floor, -1.0) + below),
-        egui::Align2::RIGHT_CENTER,
-        fmt(y1),
-        &small,
-        grey,
-    );
     let [z0, z1] = scene.z_range;
-    text(
-        to_screen(origin + Vec3::new(-0.03, -floor, 0.0)),
-        egui::Align2::RIGHT_CENTER,
-        fmt(f64::from(z0)),
-        &small,
-        grey,
+    let legend = legend_rect(scene, screen);
+    let labels = crate::axes::layout(
+        &painter,
+        &scene.axes(view.height_scale),
+        &projection,
+        view.theme,
+        &[legend],
     );
-    text(
-        to_screen(origin + Vec3::new(-0.03, view.height_scale, 0.0)),
-        egui::Align2::RIGHT_CENTER,
-        fmt(f64::from(z1)),
-        &small,
-        grey,
-    );
+    for label in &labels {
+        if let Some([a, b]) = label.tick {
+            painter.line_segment([a, b], egui::Stroke::new(1.0, label.colour));
+        }
+        let galley = painter.layout_no_wrap(
+            label.text.clone(),
+            egui::FontId::proportional(label.font_size),
+            label.colour,
+        );
+        painter.galley(label.rect.min, galley, label.colour);
+    }
 
     // Data samples: a disc (a ring when misclassified) on the highest surface.
     let radius = 3.5;
@@ -247,23 +180,9 @@ pub fn annotate(
     }
 
     // The legend: a swatch and the name of each class.
-    let row = 18.0;
-    let width = scene
-        .class_names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0) as f32
-        * 7.5
-        + 34.0;
-    let corner = screen.min + egui::vec2(10.0, 10.0);
-    let frame = egui::Rect::from_min_size(
-        corner,
-        egui::vec2(width, 8.0 + row * scene.class_names.len() as f32),
-    );
-    painter.rect_filled(frame, 4.0, view.theme.legend_fill());
+    painter.rect_filled(legend, 4.0, view.theme.legend_fill());
     for (k, name) in scene.class_names.iter().enumerate() {
-        let top = corner + egui::vec2(8.0, 4.0 + row * k as f32);
+        let top = legend.min + egui::vec2(8.0, 4.0 + LEGEND_ROW * k as f32);
         let [r, g, b] = class_colour(k);
         painter.rect_filled(
             egui::Rect::from_min_size(top + egui::vec2(0.0, 3.0), egui::vec2(12.0, 12.0)),
@@ -278,31 +197,24 @@ pub fn annotate(
             grey,
         );
     }
+    labels
 }
 
-/// A coordinate for a label: few digits, no trailing zeros.
-fn format_value(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    if v.abs() >= 1e5 || v.abs() < 1e-3 {
-        return format!("{v:.2e}");
-    }
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+/// Height of a legend row, in points.
+const LEGEND_ROW: f32 = 18.0;
 
-#[cfg(test)]
-mod tests {
-    use super::format_value;
-
-    #[test]
-    fn values_are_short() {
-        assert_eq!(format_value(0.0), "0");
-        assert_eq!(format_value(400.0), "400");
-        assert_eq!(format_value(-1.5), "-1.5");
-        assert_eq!(format_value(0.125), "0.125");
-        assert_eq!(format_value(2.0 / 3.0), "0.667");
-        assert_eq!(format_value(1e-6), "1.00e-6");
-    }
+/// The class legend's box in the top left corner of `screen`.
+fn legend_rect(scene: &Scene, screen: egui::Rect) -> egui::Rect {
+    let width = scene
+        .class_names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0) as f32
+        * 7.5
+        + 34.0;
+    egui::Rect::from_min_size(
+        screen.min + egui::vec2(10.0, 10.0),
+        egui::vec2(width, 8.0 + LEGEND_ROW * scene.class_names.len() as f32),
+    )
 }

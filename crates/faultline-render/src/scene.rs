@@ -91,9 +91,15 @@ pub struct Scene {
     pub surfaces: usize,
     /// A one-output model's class threshold (`Mlp::threshold`).
     pub threshold: f32,
-    /// The smallest and largest output over the domain (from a coarse CPU evaluation),
-    /// mapped to the floor and to `height_scale`.
+    /// The outputs mapped to the floor and to `height_scale`: 0 to 1 for sigmoid and
+    /// softmax outputs, otherwise the smallest and largest output over the domain (from a
+    /// coarse CPU evaluation), a one-output model's threshold included.
     pub z_range: [f32; 2],
+    /// The output's name for the vertical axis ("probability", "logit" or "output").
+    pub output_name: String,
+    /// The surfaces' heights in [0, 1] of `z_range` on a coarse
+    /// [`OUTLINE_SIDE`]² grid (`[surface][row][column]`): what framing fits.
+    pub outline: Vec<f32>,
     /// The input rectangle shown.
     pub domain: Domain,
     /// The class names, one per output (the legend).
@@ -141,19 +147,10 @@ impl Scene {
         let grid = GridSpec::new(domain, resolution, resolution)?;
         let field = engine.field_buffer(ctx, &grid)?;
         // The height range from a coarse evaluation on the CPU: no field round trip.
-        let coarse = CpuEvaluator::new(mlp)?.field(&GridSpec::new(domain, 65, 65)?);
-        let (lo, hi) = coarse
-            .values
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
-        // A one-output model's threshold plane is drawn too.
-        let (lo, hi) = match mlp.outputs() {
-            1 => (lo.min(mlp.threshold()), hi.max(mlp.threshold())),
-            _ => (lo, hi),
-        };
-        let span = (hi - lo).max(1e-6);
+        let coarse =
+            CpuEvaluator::new(mlp)?.field(&GridSpec::new(domain, OUTLINE_SIDE, OUTLINE_SIDE)?);
+        let z_range = output_range(mlp, &coarse.values);
+        let outline = outline(mlp, &coarse.values, z_range);
         let colours: Vec<[f32; 4]> = (0..mlp.classes())
             .map(|k| {
                 let [r, g, b] = class_colour(k).map(srgb_to_linear);
@@ -176,7 +173,9 @@ impl Scene {
             channels: mlp.outputs(),
             surfaces: mlp.classes(),
             threshold: mlp.threshold(),
-            z_range: [lo - 0.02 * span, hi + 0.02 * span],
+            z_range,
+            output_name: output_name(mlp).to_string(),
+            outline,
             domain,
             class_names: mlp.class_names(),
             input_names: {
@@ -186,6 +185,81 @@ impl Scene {
             dots: Vec::new(),
         })
     }
+}
+
+/// Samples per side of the coarse evaluation behind [`Scene::z_range`] and
+/// [`Scene::outline`].
+pub const OUTLINE_SIDE: usize = 65;
+
+impl Scene {
+    /// What the axes show, at `height_scale`.
+    pub fn axes(&self, height_scale: f32) -> crate::axes::AxesInfo<'_> {
+        crate::axes::AxesInfo {
+            domain: self.domain,
+            input_names: &self.input_names,
+            output_name: &self.output_name,
+            z_range: self.z_range,
+            height_scale,
+        }
+    }
+}
+
+/// Whether `mlp`'s outputs are probabilities (a sigmoid or softmax last layer).
+fn probabilities(mlp: &Mlp) -> bool {
+    use faultline_model::Activation;
+    let last = &mlp.layers()[mlp.layers().len() - 1];
+    matches!(last.activation, Activation::Sigmoid | Activation::Softmax)
+}
+
+/// The vertical axis' name for `mlp`'s outputs.
+fn output_name(mlp: &Mlp) -> &'static str {
+    use faultline_model::Activation;
+    if probabilities(mlp) {
+        return "probability";
+    }
+    match mlp.layers()[mlp.layers().len() - 1].activation {
+        Activation::Identity => "logit",
+        _ => "output",
+    }
+}
+
+/// The outputs mapped to the floor and the top: 0 to 1 for probabilities, else the
+/// range of `values` (and a one-output model's threshold, whose plane is drawn too).
+fn output_range(mlp: &Mlp, values: &[f32]) -> [f32; 2] {
+    if probabilities(mlp) {
+        return [0.0, 1.0];
+    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = match mlp.outputs() {
+        1 => (lo.min(mlp.threshold()), hi.max(mlp.threshold())),
+        _ => (lo, hi),
+    };
+    if !(lo.is_finite() && hi.is_finite()) {
+        return [0.0, 1.0];
+    }
+    let pad = if hi - lo < 1e-6 { 0.5 } else { 0.0 };
+    [lo - pad, hi + pad]
+}
+
+/// Every surface's height in [0, 1] of `z_range` at the coarse samples `values`
+/// (`[H, W, C]`), surface-major; a one-output model's threshold plane first.
+fn outline(mlp: &Mlp, values: &[f32], [z0, z1]: [f32; 2]) -> Vec<f32> {
+    let c = mlp.outputs();
+    let norm = |v: f32| ((v - z0) / (z1 - z0)).clamp(0.0, 1.0);
+    let samples = values.len() / c.max(1);
+    if c == 1 {
+        let plane = norm(mlp.threshold());
+        return std::iter::repeat_n(plane, samples)
+            .chain(values.iter().map(|&v| norm(v)))
+            .collect();
+    }
+    (0..c)
+        .flat_map(|k| (0..samples).map(move |i| norm(values[i * c + k])))
+        .collect()
 }
 
 fn srgb_to_linear(v: u8) -> f32 {

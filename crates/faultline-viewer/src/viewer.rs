@@ -12,6 +12,7 @@ use std::time::Instant;
 use faultline_gpu::GpuContext;
 use faultline_model::slice::LiveSlice;
 use faultline_model::{Domain, Mlp};
+use faultline_render::framing::CameraChoice;
 use faultline_render::{
     Camera, LandscapeRenderer, Mode, Overlay, SampleDots, Scene, SceneEngine, ViewOptions,
     annotate, render_rgba,
@@ -44,8 +45,8 @@ pub struct ViewerOptions {
     pub domain: Domain,
     /// Grid samples per side.
     pub resolution: usize,
-    /// The starting camera.
-    pub camera: Camera,
+    /// Where the camera starts (and R returns to): framed to the scene unless placed.
+    pub camera: CameraChoice,
     /// The starting view options.
     pub view: ViewOptions,
     /// Render this many frames, then exit (how tests drive the real window).
@@ -111,6 +112,8 @@ struct App {
     screenshot_renderer: Option<LandscapeRenderer>,
     gpu: Option<Gpu>,
     camera: Camera,
+    /// Where the camera starts and R returns to.
+    home: Camera,
     view: ViewOptions,
     controls: Controls,
     last_frame: Instant,
@@ -170,11 +173,16 @@ pub fn run(options: ViewerOptions) -> Result<ViewerReport, ViewerError> {
     let playback = options.playback.clone();
     let whole_domain = options.domain;
     let activity = activity(&network, options.domain);
+    // Framed for the window's starting size (16:9).
+    let home = options
+        .camera
+        .resolve(&scene, 16.0 / 9.0, options.view.height_scale);
     let mut app = App {
         network,
         neuron: None,
         activity,
-        camera: options.camera,
+        camera: home,
+        home,
         view: options.view,
         report: ViewerReport {
             adapter: ctx.describe(),

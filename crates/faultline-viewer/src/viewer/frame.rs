@@ -82,7 +82,7 @@ impl App {
             input,
             |context| {
                 if view.labels {
-                    annotate(context, scene, camera, &view, size);
+                    annotate(context, scene, camera, &view);
                 }
                 if show_panel {
                     actions = panel::show(

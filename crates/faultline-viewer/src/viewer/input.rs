@@ -221,7 +221,7 @@ impl App {
             self.zoom(factor);
         }
         if actions.reset_camera {
-            self.camera = self.options.camera;
+            self.camera = self.home;
             self.dirty = true;
         }
         if actions.screenshot {
@@ -235,7 +235,7 @@ impl App {
         match code {
             KeyCode::Escape => event_loop.exit(),
             KeyCode::KeyR => {
-                self.camera = self.options.camera;
+                self.camera = self.home;
                 self.controls.mode = CameraMode::Fly;
             }
             KeyCode::KeyO => {
