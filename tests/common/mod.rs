@@ -105,14 +105,7 @@ pub fn read_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
 /// Whether a GPU adapter is available: with FAULTLINE_REQUIRE_GPU=1 a missing one panics,
 /// otherwise the calling test prints why it skips.
 pub fn gpu_available() -> bool {
-    match faultline_gpu::GpuContext::new() {
-        Ok(_) => true,
-        Err(e) if faultline_gpu::gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-        Err(e) => {
-            eprintln!("skipping GPU test: {e}");
-            false
-        }
-    }
+    faultline_gpu::context_for_test().is_some()
 }
 
 /// Writes the model z0 = x, z1 = y (identity) over `[0, extent]^2` to `dir`: its outputs
@@ -207,4 +200,26 @@ pub fn view_under_xvfb(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// Not blank: many distinct colours, and not one colour over most of the image.
+pub fn assert_shows_a_landscape(path: &std::path::Path, min_colours: usize) {
+    let img = image::open(path).unwrap().to_rgb8();
+    let mut counts = std::collections::HashMap::new();
+    for p in img.pixels() {
+        *counts.entry(p.0).or_insert(0usize) += 1;
+    }
+    let most = counts.values().max().copied().unwrap_or(0);
+    let pixels = (img.width() * img.height()) as usize;
+    assert!(
+        counts.len() > min_colours,
+        "{}: only {} colours",
+        path.display(),
+        counts.len()
+    );
+    assert!(
+        most < pixels * 9 / 10,
+        "{}: one colour covers {most} of {pixels} pixels",
+        path.display()
+    );
 }

@@ -53,6 +53,20 @@ pub fn gpu_required() -> bool {
     std::env::var(REQUIRE_GPU_ENV).is_ok_and(|v| v == "1")
 }
 
+/// A context for a test: None, with a note on stderr, where no adapter can be had; a
+/// panic instead where `FAULTLINE_REQUIRE_GPU=1` (CI), so a missing GPU never passes
+/// silently there.
+pub fn context_for_test() -> Option<GpuContext> {
+    match GpuContext::new() {
+        Ok(ctx) => Some(ctx),
+        Err(e) if gpu_required() => panic!("{REQUIRE_GPU_ENV}=1 but: {e}"),
+        Err(e) => {
+            eprintln!("skipping GPU test: {e}");
+            None
+        }
+    }
+}
+
 /// A device and queue on the chosen adapter, with the adapter's own limits. Cloning is
 /// cheap (wgpu's handles are shared), so evaluators and renderers own a clone.
 #[derive(Clone)]

@@ -14,7 +14,7 @@ mod host_copy;
 pub mod output;
 pub mod params;
 
-pub use context::{GPU_PATH_ENV, GpuContext, GpuPath, gpu_required};
+pub use context::{GPU_PATH_ENV, GpuContext, GpuPath, context_for_test, gpu_required};
 pub use error::GpuError;
 pub use evaluator::{
     EvalRequest, FUSED_MULTIPLY_ADD_LIMIT, GridEvaluator, PACKED_MULTIPLY_ADD_LIMIT, Timing,

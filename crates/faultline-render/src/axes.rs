@@ -46,8 +46,8 @@ pub struct Label {
     pub rect: Rect,
     /// Its colour.
     pub colour: Color32,
-    /// Its size in points.
-    pub font_size: f32,
+    /// The text laid out in its font and colour, as painted.
+    pub galley: std::sync::Arc<egui::Galley>,
     /// The tick mark from the axis outwards (none for names).
     pub tick: Option<[Pos2; 2]>,
     /// The axis it belongs to: 0 (x), 1 (y) or 2 (z).
@@ -207,7 +207,8 @@ pub fn layout(
         ) else {
             continue;
         };
-        let size = galley(&w.text, w.font_size, w.colour).size();
+        let laid_out = galley(&w.text, w.font_size, w.colour);
+        let size = laid_out.size();
         let start = a + u * (TICK_LENGTH + GAP + w.extra);
         let support = 0.5 * extent_along(size, u);
         let rect = Rect::from_center_size(start + u * support, size);
@@ -220,7 +221,7 @@ pub fn layout(
             text: w.text,
             rect,
             colour: w.colour,
-            font_size: w.font_size,
+            galley: laid_out,
             tick: w.tick.then(|| [a, a + u * TICK_LENGTH]),
             axis: w.axis,
         });

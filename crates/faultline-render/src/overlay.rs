@@ -145,12 +145,7 @@ pub fn annotate(
         if let Some([a, b]) = label.tick {
             painter.line_segment([a, b], egui::Stroke::new(1.0, label.colour));
         }
-        let galley = painter.layout_no_wrap(
-            label.text.clone(),
-            egui::FontId::proportional(label.font_size),
-            label.colour,
-        );
-        painter.galley(label.rect.min, galley, label.colour);
+        painter.galley(label.rect.min, label.galley.clone(), label.colour);
     }
 
     // Data samples: a disc (a ring when misclassified) on the highest surface.

@@ -4,21 +4,10 @@
 //! With FAULTLINE_REQUIRE_GPU=1 (CI) a missing adapter fails this test; without it the
 //! test prints a note and passes.
 
-use faultline_gpu::{GpuContext, gpu_required};
+use faultline_gpu::context_for_test;
 use faultline_model::random::random_mlp;
 use faultline_model::{Activation, Domain};
 use faultline_render::{Camera, LandscapeRenderer, Mode, Scene, ViewOptions, render_rgba};
-
-fn context() -> Option<GpuContext> {
-    match GpuContext::new() {
-        Ok(ctx) => Some(ctx),
-        Err(e) if gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-        Err(e) => {
-            eprintln!("skipping GPU test: {e}");
-            None
-        }
-    }
-}
 
 /// Mean absolute difference per channel (0-255) of two RGBA images.
 fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
@@ -32,7 +21,9 @@ fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
 
 #[test]
 fn moving_frames_look_like_the_full_frame() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context_for_test() else {
+        return;
+    };
     let mlp = random_mlp(&[2, 3, 3], Activation::Sigmoid, Activation::Sigmoid, 7, 3.0);
     let side = 256;
     let scene = Scene::new(

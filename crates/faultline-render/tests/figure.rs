@@ -6,7 +6,7 @@
 //! With FAULTLINE_REQUIRE_GPU=1 (CI) a missing adapter fails these tests; without it they
 //! print a note and pass.
 
-use faultline_gpu::{GpuContext, gpu_required};
+use faultline_gpu::context_for_test;
 use faultline_model::{Domain, Mlp};
 use faultline_render::axes::{Label, any_overlap};
 use faultline_render::framing::CameraChoice;
@@ -17,17 +17,6 @@ use faultline_render::{
 use glam::{Vec3, Vec4};
 
 const SIZE: (u32, u32) = (1280, 720);
-
-fn context() -> Option<GpuContext> {
-    match GpuContext::new() {
-        Ok(ctx) => Some(ctx),
-        Err(e) if gpu_required() => panic!("FAULTLINE_REQUIRE_GPU=1 but: {e}"),
-        Err(e) => {
-            eprintln!("skipping GPU test: {e}");
-            None
-        }
-    }
-}
 
 fn seed_net() -> Mlp {
     faultline_model::io::load(std::path::Path::new(
@@ -70,7 +59,9 @@ fn labels(scene: &Scene, camera: &Camera, view: &ViewOptions) -> (Vec<Label>, eg
 
 #[test]
 fn the_framed_default_fills_the_frame_and_no_labels_overlap() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context_for_test() else {
+        return;
+    };
     let mlp = seed_net();
     let seed_domain = mlp.metadata.domain.unwrap();
     // A domain of aspect 1:10 (x 255 wide, y 25.5 tall) around the boundaries.
@@ -182,7 +173,9 @@ fn projected_boundary(
 
 #[test]
 fn the_boundary_on_steep_walls_is_where_the_map_puts_it_and_straight() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context_for_test() else {
+        return;
+    };
     let mlp = seed_net();
     let domain = mlp.metadata.domain.unwrap();
     let scene = Scene::new(&ctx, &mlp, domain, 256).unwrap();
