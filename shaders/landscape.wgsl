@@ -30,7 +30,6 @@ const MODE_SINGLE: u32 = 2u;    // one class alone
 const SHOW_DECISION: u32 = 1u;
 const SHOW_CROSSINGS: u32 = 2u;
 const SHOW_JUNCTIONS: u32 = 4u;
-const FAST: u32 = 8u;  // while the camera moves: colours and light only, no lines
 
 const MAX_CLASSES: u32 = 16u;
 const LINE: vec3<f32> = vec3<f32>(0.02, 0.02, 0.02);
@@ -44,10 +43,15 @@ const LINE: vec3<f32> = vec3<f32>(0.02, 0.02, 0.02);
 // boundary is drawn where the output crosses the threshold, as the engines mark it (ties
 // go to class 0, the lowest index).
 fn z_at(r: u32, c: u32, k: u32) -> f32 {
+    return z_at_vertex(r * u.grid.x + c, k);
+}
+
+// The same at vertex index v = row * W + column.
+fn z_at_vertex(v: u32, k: u32) -> f32 {
     if (u.grid.z == 1u) {
-        return select(field[r * u.grid.x + c], u.binary.x, k == 0u);
+        return select(field[v], u.binary.x, k == 0u);
     }
-    return field[(r * u.grid.x + c) * u.grid.z + k];
+    return field[v * u.grid.z + k];
 }
 
 // The number of surfaces: the outputs, or 2 for a one-output model (see z_at).
@@ -129,56 +133,56 @@ fn vs_surface(@builtin(vertex_index) vi: u32, @builtin(instance_index) instance:
     return out;
 }
 
-// The mesh quad around a fractional (column, row): its four samples and the position
-// inside it. A quad spans one mesh step (`grid.w`), as the surfaces' triangles do, so the
-// lines below are drawn on the very triangles the rasteriser fills. Outputs are sampled
-// one at a time (no per-fragment arrays: they are slow on software rasterisers).
-struct Patch {
-    c0: u32,
-    c1: u32,
-    r0: u32,
-    r1: u32,
-    f: vec2<f32>,
-    span: vec2<f32>,  // the quad's size in grid units
+// The mesh triangle under a fractional (column, row), chosen once per fragment. A quad
+// spans one mesh step (`grid.w`) and splits along the diagonal from (c1, r0) to (c0, r1)
+// exactly as vs_surface splits it, so the lines below are drawn on the very triangles the
+// rasteriser fills and are straight within each. The triangle is stored as its
+// right-angle corner (`apex`) and the corners one step from it along the columns and the
+// rows, as vertex indices (row * W + column), so sampling an output is three loads and no
+// branch. Outputs are sampled one at a time (no per-fragment arrays: they are slow on
+// software rasterisers).
+struct Facet {
+    apex: u32,
+    along_c: u32,
+    along_r: u32,
+    offset: vec2<f32>,  // the fragment's position from the apex towards the two corners, 0..1
+    scale: vec2<f32>,   // from differences along the edges to d/dcolumn, d/drow (+-1 / span)
 }
 
-fn patch_at(cell: vec2<f32>) -> Patch {
+fn facet_at(cell: vec2<f32>) -> Facet {
     let w = u.grid.x;
     let h = u.grid.y;
     let step = max(u.grid.w, 1u);
     let p = clamp(cell, vec2<f32>(0.0), vec2<f32>(f32(w - 1u), f32(h - 1u)));
-    var q: Patch;
     let last_c = (w - 2u) / step;
     let last_r = (h - 2u) / step;
-    q.c0 = min(u32(floor(p.x / f32(step))), last_c) * step;
-    q.r0 = min(u32(floor(p.y / f32(step))), last_r) * step;
-    q.c1 = min(q.c0 + step, w - 1u);
-    q.r1 = min(q.r0 + step, h - 1u);
-    q.span = max(vec2<f32>(f32(q.c1 - q.c0), f32(q.r1 - q.r0)), vec2<f32>(1.0));
-    q.f = (p - vec2<f32>(f32(q.c0), f32(q.r0))) / q.span;
-    return q;
+    let c0 = min(u32(floor(p.x / f32(step))), last_c) * step;
+    let r0 = min(u32(floor(p.y / f32(step))), last_r) * step;
+    let c1 = min(c0 + step, w - 1u);
+    let r1 = min(r0 + step, h - 1u);
+    let span = max(vec2<f32>(f32(c1 - c0), f32(r1 - r0)), vec2<f32>(1.0));
+    let f = (p - vec2<f32>(f32(c0), f32(r0))) / span;
+    let lower = f.x + f.y <= 1.0;
+    var t: Facet;
+    t.apex = select(r1 * w + c1, r0 * w + c0, lower);
+    t.along_c = select(r1 * w + c0, r0 * w + c1, lower);
+    t.along_r = select(r0 * w + c1, r1 * w + c0, lower);
+    t.offset = select(vec2<f32>(1.0) - f, f, lower);
+    t.scale = select(-1.0, 1.0, lower) / span;
+    return t;
 }
 
-// Output k at a patch with its gradient in grid units (d/dcolumn, d/drow), interpolated
-// linearly on the quad's two triangles exactly as the mesh is (split along the diagonal
-// from (c1, r0) to (c0, r1); see vs_surface), so a line where two outputs meet lies on
-// the drawn surfaces and is straight within each triangle.
+// Output k at a facet with its gradient in grid units (d/dcolumn, d/drow), linear on the
+// triangle.
 struct Sample {
     z: f32,
     g: vec2<f32>,
 }
 
-fn sample_output(q: Patch, k: u32) -> Sample {
-    let z00 = z_at(q.r0, q.c0, k);
-    let z01 = z_at(q.r0, q.c1, k);
-    let z10 = z_at(q.r1, q.c0, k);
-    let z11 = z_at(q.r1, q.c1, k);
-    if (q.f.x + q.f.y <= 1.0) {
-        let g = vec2<f32>(z01 - z00, z10 - z00);
-        return Sample(z00 + q.f.x * g.x + q.f.y * g.y, g / q.span);
-    }
-    let g = vec2<f32>(z11 - z10, z11 - z01);
-    return Sample(z11 - (1.0 - q.f.x) * g.x - (1.0 - q.f.y) * g.y, g / q.span);
+fn sample_output(t: Facet, k: u32) -> Sample {
+    let za = z_at_vertex(t.apex, k);
+    let edges = vec2<f32>(z_at_vertex(t.along_c, k) - za, z_at_vertex(t.along_r, k) - za);
+    return Sample(za + dot(t.offset, edges), edges * t.scale);
 }
 
 // Indices, values and gradients of the three largest outputs (lowest index wins ties).
@@ -194,7 +198,7 @@ struct Top3 {
     g3: vec2<f32>,
 }
 
-fn top3(q: Patch) -> Top3 {
+fn top3(q: Facet) -> Top3 {
     var t: Top3;
     let s0 = sample_output(q, 0u);
     t.first = 0u;
@@ -263,14 +267,31 @@ fn line_cover(d: f32, grad: vec2<f32>, fp: Footprint, width: f32) -> f32 {
     return changing * (1.0 - smoothstep(0.5 * width - 0.5, 0.5 * width + 0.5, distance));
 }
 
+// The class with the largest output at the grid sample nearest to `cell` (lowest index
+// wins ties): the fast frames' colour, no interpolation.
+fn winner_near(cell: vec2<f32>) -> u32 {
+    let at = vec2<u32>(round(clamp(cell, vec2<f32>(0.0),
+        vec2<f32>(f32(u.grid.x - 1u), f32(u.grid.y - 1u)))));
+    let v = at.y * u.grid.x + at.x;
+    var first = 0u;
+    var best = z_at_vertex(v, 0u);
+    for (var k = 1u; k < min(surfaces(), MAX_CLASSES); k++) {
+        let z = z_at_vertex(v, k);
+        first = select(first, k, z > best);
+        best = max(best, z);
+    }
+    return first;
+}
+
+fn surface_alpha() -> f32 {
+    return select(1.0, u.shape.w, u.view.x == MODE_ALL);
+}
+
+// A surface at full quality: lit colour and the lines.
 @fragment
 fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     let footprint = footprint_of(in.cell);
-    let alpha = select(1.0, u.shape.w, u.view.x == MODE_ALL);
-    if ((u.view.w & FAST) != 0u && u.view.x != MODE_ENVELOPE) {
-        return vec4<f32>(lit(colours[min(in.surface, MAX_CLASSES - 1u)].rgb, in.normal, in.world), alpha);
-    }
-    let q = patch_at(in.cell);
+    let q = facet_at(in.cell);
     let t = top3(q);
     let n = min(surfaces(), MAX_CLASSES);
     var k = min(in.surface, MAX_CLASSES - 1u);
@@ -278,13 +299,13 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
         k = t.first;
     }
     var colour = lit(colours[k].rgb, in.normal, in.world);
+    let own = sample_output(q, k);
 
     let decision = line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 2.2);
     let junction = line_cover(t.z1 - t.z3, t.g1 - t.g3, footprint, 3.0)
         * line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 3.0);
     var crossing = 0.0;
     if ((u.view.w & SHOW_CROSSINGS) != 0u) {
-        let own = sample_output(q, k);
         for (var j = 0u; j < n; j++) {
             let other = sample_output(q, j);
             let cover = line_cover(own.z - other.z, own.g - other.g, footprint, 1.0);
@@ -294,7 +315,6 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
 
     if (u.binary.y > 0.0) {
         // Iso-lines at base + i * step on this surface, one pixel wide.
-        let own = sample_output(q, k);
         let rel = own.z - u.binary.z;
         let d = rel - round(rel / u.binary.y) * u.binary.y;
         colour = mix(colour, vec3<f32>(0.1, 0.1, 0.12), 0.55 * line_cover(d, own.g, footprint, 1.0));
@@ -310,7 +330,19 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     if ((u.view.w & SHOW_JUNCTIONS) != 0u && n >= 3u && k == t.first) {
         colour = mix(colour, vec3<f32>(1.0, 0.95, 0.2), junction);
     }
-    return vec4<f32>(colour, alpha);
+    return vec4<f32>(colour, surface_alpha());
+}
+
+// A surface while the camera moves: lit colour only (the envelope coloured by the nearest
+// sample's winner), no lines. A separate entry point rather than a uniform branch in
+// fs_surface: behind the branch lavapipe still paid for the line code (BENCHMARKS.md).
+@fragment
+fn fs_surface_fast(in: SurfaceOut) -> @location(0) vec4<f32> {
+    var k = min(in.surface, MAX_CLASSES - 1u);
+    if (u.view.x == MODE_ENVELOPE) {
+        k = winner_near(in.cell);
+    }
+    return vec4<f32>(lit(colours[k].rgb, in.normal, in.world), surface_alpha());
 }
 
 struct FloorOut {
@@ -331,23 +363,11 @@ fn vs_floor(@builtin(vertex_index) vi: u32) -> FloorOut {
     return out;
 }
 
+// The floor at full quality: the class map with its decision lines.
 @fragment
 fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
     let footprint = footprint_of(in.cell);
-    if ((u.view.w & FAST) != 0u) {
-        // The nearest sample's class, no lines.
-        let cell = vec2<u32>(round(clamp(in.cell, vec2<f32>(0.0),
-            vec2<f32>(f32(u.grid.x - 1u), f32(u.grid.y - 1u)))));
-        var first = 0u;
-        var best = z_at(cell.y, cell.x, 0u);
-        for (var k = 1u; k < min(surfaces(), MAX_CLASSES); k++) {
-            let z = z_at(cell.y, cell.x, k);
-            first = select(first, k, z > best);
-            best = max(best, z);
-        }
-        return vec4<f32>(mix(colours[first].rgb, vec3<f32>(1.0), 0.25), 1.0);
-    }
-    let t = top3(patch_at(in.cell));
+    let t = top3(facet_at(in.cell));
     let decision = line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 1.5);
     let junction = line_cover(t.z1 - t.z3, t.g1 - t.g3, footprint, 4.0)
         * line_cover(t.z1 - t.z2, t.g1 - t.g2, footprint, 4.0);
@@ -357,6 +377,12 @@ fn fs_floor(in: FloorOut) -> @location(0) vec4<f32> {
         colour = mix(colour, vec3<f32>(1.0), junction);
     }
     return vec4<f32>(colour, 1.0);
+}
+
+// The floor while the camera moves: the nearest sample's class, no lines.
+@fragment
+fn fs_floor_fast(in: FloorOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(mix(colours[winner_near(in.cell)].rgb, vec3<f32>(1.0), 0.25), 1.0);
 }
 
 struct AxisOut {

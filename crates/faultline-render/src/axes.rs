@@ -8,7 +8,7 @@ use faultline_model::Domain;
 use glam::{Mat4, Vec3, Vec4};
 
 use crate::landscape::FLOOR_DROP;
-use crate::{Camera, Theme};
+use crate::{Camera, Theme, WorldMap};
 
 /// Size in points of the tick values.
 pub const TICK_FONT: f32 = 11.0;
@@ -35,6 +35,17 @@ pub struct AxesInfo<'a> {
     pub z_range: [f32; 2],
     /// Height of the z range's top above its bottom, in world units.
     pub height_scale: f32,
+}
+
+impl AxesInfo<'_> {
+    /// Where the axes' values land in world space.
+    pub fn world(&self) -> WorldMap {
+        WorldMap {
+            domain: self.domain,
+            z_range: self.z_range,
+            height_scale: self.height_scale,
+        }
+    }
 }
 
 /// One placed label: its text and rectangle in points, and the tick mark it names.
@@ -68,6 +79,11 @@ impl Projection {
             view_proj: camera.view_proj(aspect),
             screen,
         }
+    }
+
+    /// The screen it projects onto (points).
+    pub fn screen(&self) -> Rect {
+        self.screen
     }
 
     /// Where `p` lands on the screen, None behind the camera.
@@ -121,20 +137,14 @@ pub fn layout(
     let [x0, x1] = axes.domain.x;
     let [y0, y1] = axes.domain.y;
     let [z0, z1] = axes.z_range.map(f64::from);
-    let span = |lo: f64, hi: f64| (hi - lo).abs().max(1e-300);
+    let world = axes.world();
     let origin = Vec3::new(-1.0, floor, 1.0);
     let z_outward = Vec3::new(-1.0, 0.0, 1.0).normalize();
     // Each axis: its ticks (value, world point), its outward direction, where its name goes.
     let axis_ticks = [
-        ticks_along(x0, x1, |v| {
-            Vec3::new(-1.0 + (2.0 * (v - x0) / span(x0, x1)) as f32, floor, 1.0)
-        }),
-        ticks_along(y0, y1, |v| {
-            Vec3::new(-1.0, floor, 1.0 - (2.0 * (v - y0) / span(y0, y1)) as f32)
-        }),
-        ticks_along(z0, z1, |v| {
-            Vec3::new(-1.0, floor + ((v - z0) / span(z0, z1)) as f32 * hs, 1.0)
-        }),
+        ticks_along(x0, x1, |v| Vec3::new(world.x(v), floor, 1.0)),
+        ticks_along(y0, y1, |v| Vec3::new(-1.0, floor, world.z(v))),
+        ticks_along(z0, z1, |v| Vec3::new(-1.0, floor + world.height(v), 1.0)),
     ];
     let outwards = [Vec3::Z, -Vec3::X, z_outward];
     let galley = |s: &str, size: f32, colour| {

@@ -6,6 +6,7 @@ use glam::Vec3;
 
 use crate::landscape::FLOOR_DROP;
 use crate::scene::OUTLINE_SIDE;
+use crate::world::grid_xz;
 use crate::{Camera, Scene};
 
 /// The overview's turn around the vertical axis, degrees: a little from the left of
@@ -79,8 +80,7 @@ pub fn outline_points(outline: &[f32], height_scale: f32) -> Vec<Vec3> {
     for surface in outline.chunks_exact(n * n) {
         for r in (0..n).step_by(stride) {
             for c in (0..n).step_by(stride) {
-                let x = -1.0 + 2.0 * c as f32 / (n - 1) as f32;
-                let z = 1.0 - 2.0 * r as f32 / (n - 1) as f32;
+                let (x, z) = grid_xz(r, c, n);
                 points.push(Vec3::new(x, surface[r * n + c] * hs, z));
             }
         }

@@ -133,13 +133,10 @@ pub fn glb(scene: &GltfScene) -> Vec<u8> {
             let v = value(i, k);
             (lo.min(v), hi.max(v))
         });
-    let span = (hi - lo).max(1e-6);
-    let up = |z: f64| ((z as f32 - lo) / span) * scene.height_scale;
-    let world_x = |x: f64| {
-        (-1.0 + 2.0 * (x - grid.domain.x[0]) / (grid.domain.x[1] - grid.domain.x[0])) as f32
-    };
-    let world_z = |y: f64| {
-        (1.0 - 2.0 * (y - grid.domain.y[0]) / (grid.domain.y[1] - grid.domain.y[0])) as f32
+    let world = crate::WorldMap {
+        domain: grid.domain,
+        z_range: [lo, hi],
+        height_scale: scene.height_scale,
     };
     let winner = |i: usize| -> usize {
         let z: Vec<f32> = (0..c).map(|k| scene.field[i * c + k]).collect();
@@ -171,9 +168,9 @@ pub fn glb(scene: &GltfScene) -> Vec<u8> {
             .map(|(r, q)| {
                 let i = r * w + q;
                 [
-                    world_x(grid.x(q)),
-                    up(f64::from(value(i, k))),
-                    world_z(grid.y(r)),
+                    world.x(grid.x(q)),
+                    world.height(f64::from(value(i, k))),
+                    world.z(grid.y(r)),
                 ]
             })
             .collect();
@@ -203,7 +200,7 @@ pub fn glb(scene: &GltfScene) -> Vec<u8> {
             .flat_map(|l| l.points.windows(2))
             .flat_map(|pair| {
                 pair.iter()
-                    .map(|&[x, y, z]| [world_x(x), up(z), world_z(y)])
+                    .map(|&[x, y, z]| world.point(x, y, z).to_array())
                     .collect::<Vec<_>>()
             })
             .collect();

@@ -7,7 +7,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::overlay::Overlay;
-use crate::pipelines::{FastPath, Pipelines};
+use crate::pipelines::{FastPath, Pipelines, Quality};
 use crate::{Camera, Scene};
 
 /// The hand-written landscape shader.
@@ -201,7 +201,14 @@ impl LandscapeRenderer {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            full: Pipelines::new(device, &module, &pipeline_layout, format, SAMPLE_COUNT),
+            full: Pipelines::new(
+                device,
+                &module,
+                &pipeline_layout,
+                format,
+                SAMPLE_COUNT,
+                Quality::Full,
+            ),
             fast: None,
             module,
             layout,
@@ -262,8 +269,7 @@ impl LandscapeRenderer {
         };
         let toggles = u32::from(view.decision)
             | u32::from(view.crossings) << 1
-            | u32::from(view.junctions) << 2
-            | u32::from(view.fast) << 3;
+            | u32::from(view.junctions) << 2;
         let uniforms = Uniforms {
             view_proj: camera.view_proj(aspect).to_cols_array_2d(),
             eye: camera.position.extend(1.0).to_array(),

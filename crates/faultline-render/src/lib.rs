@@ -14,7 +14,9 @@ pub mod figure_png;
 pub mod framing;
 pub mod gltf;
 pub mod landscape;
+pub mod legend;
 pub mod map;
+pub mod occupancy;
 mod offscreen;
 pub mod overlay;
 pub mod palette;
@@ -24,16 +26,18 @@ pub mod sheet;
 pub mod text;
 pub mod theme;
 pub mod ticks;
+pub mod world;
 
 pub use camera::Camera;
 pub use dots::{Dot, SampleDots, SceneDot, draw_dots};
 pub use landscape::{LandscapeRenderer, Mode, ViewOptions};
 pub use map::{MapComposer, MapStyle, compose_map};
 pub use offscreen::render_rgba;
-pub use overlay::{Overlay, annotate};
+pub use overlay::{Annotation, Overlay, annotate};
 pub use palette::class_colour;
 pub use scene::{Scene, SceneEngine};
 pub use theme::Theme;
+pub use world::WorldMap;
 
 /// What can go wrong drawing.
 #[derive(Debug, thiserror::Error)]

@@ -2,10 +2,9 @@
 //! legend of a landscape ([`annotate`]), and whatever UI a caller adds (the viewer's
 //! panel). The same [`Overlay`] draws into a window's surface or an offscreen texture.
 
-use glam::Vec3;
-
 use crate::axes::{Label, Projection};
-use crate::{Camera, Scene, ViewOptions, class_colour};
+use crate::occupancy::Occupancy;
+use crate::{Camera, Scene, ViewOptions, legend};
 
 /// Image height at which text is drawn at 1 pixel per point; taller images scale it up,
 /// so a 4K render has the same proportions as a 720p one.
@@ -115,32 +114,40 @@ impl Overlay {
     }
 }
 
+/// What [`annotate`] placed: the axis labels and the legend's box (points).
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    /// The axis names and ticks kept ([`crate::axes::layout`]).
+    pub labels: Vec<Label>,
+    /// The class legend's box, in the corner the scene covers least.
+    pub legend: egui::Rect,
+}
+
 /// Paints the axes' names and round ticks ([`crate::axes::layout`]), the data samples and
-/// the class legend in the top left corner, for `scene` seen by `camera`. Returns the axis
-/// labels placed.
+/// the class legend (in the corner where it hides least, [`crate::legend::place`]), for
+/// `scene` seen by `camera`.
 pub fn annotate(
     context: &egui::Context,
     scene: &Scene,
     camera: &Camera,
     view: &ViewOptions,
-) -> Vec<Label> {
+) -> Annotation {
     let painter = context.layer_painter(egui::LayerId::background());
     let screen = context.content_rect();
     let projection = Projection::new(camera, screen);
-    let to_screen = |p: Vec3| projection.point(p);
-    let font = egui::FontId::proportional(13.0);
-    let grey = view.theme.text();
-    let [x0, x1] = scene.domain.x;
-    let [y0, y1] = scene.domain.y;
-    let [z0, z1] = scene.z_range;
-    let legend = legend_rect(scene, screen);
-    let labels = crate::axes::layout(
-        &painter,
-        &scene.axes(view.height_scale),
-        &projection,
-        view.theme,
-        &[legend],
+    let occupancy = Occupancy::of_scene(scene, view, &projection);
+    let axes = scene.axes(view.height_scale);
+    let free: Vec<egui::Rect> = crate::axes::layout(&painter, &axes, &projection, view.theme, &[])
+        .iter()
+        .map(|l| l.rect)
+        .collect();
+    let legend = legend::place(
+        legend::size(&painter, scene),
+        screen,
+        |r| occupancy.area_in(r),
+        &free,
     );
+    let labels = crate::axes::layout(&painter, &axes, &projection, view.theme, &[legend]);
     for label in &labels {
         if let Some([a, b]) = label.tick {
             painter.line_segment([a, b], egui::Stroke::new(1.0, label.colour));
@@ -152,12 +159,10 @@ pub fn annotate(
     let radius = 3.5;
     let outline = egui::Stroke::new(1.0, egui::Color32::from_gray(25));
     for dot in &scene.dots {
-        let world = Vec3::new(
-            (-1.0 + 2.0 * (dot.s - x0) / (x1 - x0)) as f32,
-            (dot.z - z0) / (z1 - z0).max(1e-12) * view.height_scale,
-            (1.0 - 2.0 * (dot.t - y0) / (y1 - y0)) as f32,
-        );
-        let Some(at) = to_screen(world).filter(|p| screen.contains(*p)) else {
+        let world = scene
+            .world(view.height_scale)
+            .point(dot.s, dot.t, f64::from(dot.z));
+        let Some(at) = projection.point(world).filter(|p| screen.contains(*p)) else {
             continue;
         };
         let [r, g, b] = dot.colour;
@@ -173,43 +178,6 @@ pub fn annotate(
             painter.circle(at, radius, colour, outline);
         }
     }
-
-    // The legend: a swatch and the name of each class.
-    painter.rect_filled(legend, 4.0, view.theme.legend_fill());
-    for (k, name) in scene.class_names.iter().enumerate() {
-        let top = legend.min + egui::vec2(8.0, 4.0 + LEGEND_ROW * k as f32);
-        let [r, g, b] = class_colour(k);
-        painter.rect_filled(
-            egui::Rect::from_min_size(top + egui::vec2(0.0, 3.0), egui::vec2(12.0, 12.0)),
-            2.0,
-            egui::Color32::from_rgb(r, g, b),
-        );
-        painter.text(
-            top + egui::vec2(18.0, 9.0),
-            egui::Align2::LEFT_CENTER,
-            name,
-            font.clone(),
-            grey,
-        );
-    }
-    labels
-}
-
-/// Height of a legend row, in points.
-const LEGEND_ROW: f32 = 18.0;
-
-/// The class legend's box in the top left corner of `screen`.
-fn legend_rect(scene: &Scene, screen: egui::Rect) -> egui::Rect {
-    let width = scene
-        .class_names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0) as f32
-        * 7.5
-        + 34.0;
-    egui::Rect::from_min_size(
-        screen.min + egui::vec2(10.0, 10.0),
-        egui::vec2(width, 8.0 + LEGEND_ROW * scene.class_names.len() as f32),
-    )
+    legend::paint(&painter, scene, legend, view.theme);
+    Annotation { labels, legend }
 }

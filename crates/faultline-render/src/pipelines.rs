@@ -3,12 +3,20 @@
 
 use crate::landscape::{BLIT_WGSL, DEPTH_FORMAT, target_view};
 
-/// The four pipelines of one sample count.
+/// The four pipelines of one sample count and quality.
 pub(crate) struct Pipelines {
     pub(crate) opaque: wgpu::RenderPipeline,
     pub(crate) blended: wgpu::RenderPipeline,
     pub(crate) floor: wgpu::RenderPipeline,
     pub(crate) axes: wgpu::RenderPipeline,
+}
+
+/// Which fragment entry points the pipelines use: the lines (full quality) or lit colour
+/// alone (fast frames, while the camera moves).
+#[derive(Clone, Copy)]
+pub(crate) enum Quality {
+    Full,
+    Fast,
 }
 
 /// What fast frames need besides [`Pipelines`].
@@ -34,7 +42,12 @@ impl Pipelines {
         layout: &wgpu::PipelineLayout,
         format: wgpu::TextureFormat,
         samples: u32,
+        quality: Quality,
     ) -> Pipelines {
+        let (fs_surface, fs_floor) = match quality {
+            Quality::Full => ("fs_surface", "fs_floor"),
+            Quality::Fast => ("fs_surface_fast", "fs_floor_fast"),
+        };
         let pipeline = |label: &str,
                         vs: &str,
                         fs: &str,
@@ -85,7 +98,7 @@ impl Pipelines {
             opaque: pipeline(
                 "surfaces",
                 "vs_surface",
-                "fs_surface",
+                fs_surface,
                 TriangleList,
                 None,
                 true,
@@ -93,12 +106,12 @@ impl Pipelines {
             blended: pipeline(
                 "see-through surfaces",
                 "vs_surface",
-                "fs_surface",
+                fs_surface,
                 TriangleList,
                 Some(wgpu::BlendState::ALPHA_BLENDING),
                 false,
             ),
-            floor: pipeline("floor", "vs_floor", "fs_floor", TriangleList, None, true),
+            floor: pipeline("floor", "vs_floor", fs_floor, TriangleList, None, true),
             axes: pipeline("axes", "vs_axes", "fs_axes", LineList, None, true),
         }
     }
@@ -163,7 +176,7 @@ impl FastPath {
             cache: None,
         });
         FastPath {
-            pipelines: Pipelines::new(device, module, layout, format, 1),
+            pipelines: Pipelines::new(device, module, layout, format, 1, Quality::Fast),
             blit,
             blit_layout,
             sampler: device.create_sampler(&wgpu::SamplerDescriptor {

@@ -192,6 +192,15 @@ impl Scene {
 pub const OUTLINE_SIDE: usize = 65;
 
 impl Scene {
+    /// Where this scene's inputs and outputs land in world space at `height_scale`.
+    pub fn world(&self, height_scale: f32) -> crate::WorldMap {
+        crate::WorldMap {
+            domain: self.domain,
+            z_range: self.z_range,
+            height_scale,
+        }
+    }
+
     /// What the axes show, at `height_scale`.
     pub fn axes(&self, height_scale: f32) -> crate::axes::AxesInfo<'_> {
         crate::axes::AxesInfo {

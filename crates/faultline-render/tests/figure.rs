@@ -8,11 +8,12 @@
 
 use faultline_gpu::context_for_test;
 use faultline_model::{Domain, Mlp};
-use faultline_render::axes::{Label, any_overlap};
+use faultline_render::axes::{Label, Projection, any_overlap};
 use faultline_render::framing::CameraChoice;
+use faultline_render::occupancy::Occupancy;
 use faultline_render::overlay::Overlay;
 use faultline_render::{
-    Camera, LandscapeRenderer, Scene, Theme, ViewOptions, annotate, render_rgba,
+    Annotation, Camera, LandscapeRenderer, Scene, Theme, ViewOptions, annotate, render_rgba,
 };
 use glam::{Vec3, Vec4};
 
@@ -44,17 +45,90 @@ fn coverage(rgba: &[u8], (w, h): (u32, u32)) -> f64 {
     covered as f64 / f64::from(w * h)
 }
 
-/// The axis labels `render` places for `scene` seen by `camera` at [`SIZE`].
-fn labels(scene: &Scene, camera: &Camera, view: &ViewOptions) -> (Vec<Label>, egui::Rect) {
+/// What `render` places over `scene` seen by `camera` in an image of `size`, and the
+/// screen (points).
+fn annotation(
+    scene: &Scene,
+    camera: &Camera,
+    view: &ViewOptions,
+    size: (u32, u32),
+) -> (Annotation, egui::Rect) {
     let context = egui::Context::default();
-    let mut placed = Vec::new();
+    let mut placed = None;
     let mut screen = egui::Rect::NOTHING;
-    let mut output = context.run_pass(Overlay::offscreen_input(SIZE), |c| {
+    let mut output = context.run_pass(Overlay::offscreen_input(size), |c| {
         screen = c.content_rect();
-        placed = annotate(c, scene, camera, view);
+        placed = Some(annotate(c, scene, camera, view));
     });
     output.textures_delta.clear();
-    (placed, screen)
+    (placed.unwrap(), screen)
+}
+
+/// The axis labels `render` places for `scene` seen by `camera` at [`SIZE`].
+fn labels(scene: &Scene, camera: &Camera, view: &ViewOptions) -> (Vec<Label>, egui::Rect) {
+    let (placed, screen) = annotation(scene, camera, view, SIZE);
+    (placed.labels, screen)
+}
+
+#[test]
+fn the_legend_keeps_off_the_scene_on_a_small_image() {
+    let Some(ctx) = context_for_test() else {
+        return;
+    };
+    let mlp = seed_net();
+    let scene = Scene::new(&ctx, &mlp, mlp.metadata.domain.unwrap(), 128).unwrap();
+    let mut renderer = LandscapeRenderer::new(&ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
+    for size in [(400, 225), (300, 300), (1280, 720)] {
+        let view = ViewOptions {
+            labels: false,
+            ..ViewOptions::default()
+        };
+        let aspect = size.0 as f32 / size.1 as f32;
+        let camera = CameraChoice::Overview.resolve(&scene, aspect, view.height_scale);
+        let rgba = render_rgba(&ctx, &mut renderer, &scene, size, &camera, &view).unwrap();
+        let (placed, screen) = annotation(&scene, &camera, &view, size);
+        // Scene pixels under the legend's box (points are pixels below 720 rows).
+        let ppp = faultline_render::overlay::pixels_per_point(size.1);
+        let background = rgba[..3].to_vec();
+        let (mut under, mut total) = (0usize, 0usize);
+        for y in 0..size.1 {
+            for x in 0..size.0 {
+                let p = egui::pos2(x as f32 + 0.5, y as f32 + 0.5) / ppp;
+                if placed.legend.contains(p) {
+                    total += 1;
+                    let i = ((y * size.0 + x) * 4) as usize;
+                    under += usize::from((0..3).any(|c| rgba[i + c].abs_diff(background[c]) > 6));
+                }
+            }
+        }
+        let share = under as f64 / total.max(1) as f64;
+        // The overlay's own idea of what the scene covers (the coarse mesh filled on the
+        // CPU) agrees with the rendered pixels.
+        let occupancy = Occupancy::of_scene(&scene, &view, &Projection::new(&camera, screen));
+        let drawn = coverage(&rgba, size);
+        println!(
+            "{}x{}: legend at {:?}, {:.1} % of it over the scene; the scene covers {:.1} % drawn, {:.1} % by the overlay's mask",
+            size.0,
+            size.1,
+            placed.legend,
+            100.0 * share,
+            100.0 * drawn,
+            100.0 * occupancy.share()
+        );
+        assert!(
+            (f64::from(occupancy.share()) - drawn).abs() <= 0.04,
+            "{size:?}: the overlay's mask covers {:.3}, the image {drawn:.3}",
+            occupancy.share()
+        );
+        assert!(
+            screen.contains_rect(placed.legend),
+            "the legend leaves the frame"
+        );
+        assert!(
+            share <= 0.05,
+            "{size:?}: the legend hides the scene ({share:.3})"
+        );
+    }
 }
 
 #[test]
@@ -134,7 +208,6 @@ fn projected_boundary(
 ) -> Vec<(usize, (f64, f64))> {
     let [x0, x1] = scene.domain.x;
     let [y0, y1] = scene.domain.y;
-    let [z0, z1] = scene.z_range.map(f64::from);
     let winner = |s: f64, t: f64| {
         let z = mlp.forward_f64(&[s, t]);
         let k = (0..z.len()).max_by(|&a, &b| z[a].total_cmp(&z[b])).unwrap();
@@ -160,11 +233,7 @@ fn projected_boundary(
                 if winner(m, t).0 == ka { a = m } else { b = m }
             }
             let (_, z) = winner(a, t);
-            let world = Vec3::new(
-                (-1.0 + 2.0 * (a - x0) / (x1 - x0)) as f32,
-                ((z - z0) / (z1 - z0)) as f32 * hs,
-                (1.0 - 2.0 * (t - y0) / (y1 - y0)) as f32,
-            );
+            let world = scene.world(hs).point(a, t, z);
             points.extend(project(camera, world).map(|p| (pair, p)));
         }
     }
