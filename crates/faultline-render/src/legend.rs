@@ -42,7 +42,7 @@ const LABEL_WEIGHT: f32 = 2.0;
 /// top right, bottom left, bottom right), the one that hides least: the scene's area under
 /// it (`scene_area`, in square points, e.g. [`crate::occupancy::Occupancy::area_in`]) and
 /// that of `labels` (the axis labels as they would be placed without a legend) at
-/// [`LABEL_WEIGHT`]; the first such corner on a tie.
+/// twice the weight; the first such corner on a tie.
 pub fn place(size: Vec2, screen: Rect, scene_area: impl Fn(Rect) -> f32, labels: &[Rect]) -> Rect {
     let inner = screen.shrink(MARGIN);
     let corners = [
