@@ -49,7 +49,8 @@ pub enum Mode {
 pub struct ViewOptions {
     /// Which surfaces.
     pub mode: Mode,
-    /// Bit k set: class k is drawn in [`Mode::All`] (classes from 32 on are always drawn).
+    /// Bit k set: class k is drawn in [`Mode::All`] (classes from 31 on share bit 31; see
+    /// [`ViewOptions::class_bit`], the rule `vs_surface` applies).
     pub visible: u32,
     /// Height of the tallest output above the floor, in world units (the floor is 2 wide).
     pub height_scale: f32,
@@ -79,6 +80,20 @@ pub struct ViewOptions {
 }
 
 impl ViewOptions {
+    /// The bit of [`ViewOptions::visible`] that shows class `k`.
+    pub fn class_bit(k: usize) -> u32 {
+        1 << k.min(31)
+    }
+
+    /// Whether surface `k` of a scene with `surfaces` surfaces is drawn.
+    pub fn shows(&self, k: usize, surfaces: usize) -> bool {
+        match self.mode {
+            Mode::All => self.visible & ViewOptions::class_bit(k) != 0,
+            Mode::Envelope => true,
+            Mode::Single(j) => k == j.min(surfaces.saturating_sub(1)),
+        }
+    }
+
     /// The cheaper view drawn while the camera moves over a `side` x `side` grid: a
     /// coarser mesh, no lines, no multisampling, and on a software rasteriser half the
     /// resolution. The full view is drawn again when the camera stops.
@@ -453,7 +468,36 @@ fn record(
 mod tests {
     use std::mem::{offset_of, size_of};
 
-    use super::{LANDSCAPE_WGSL, Uniforms};
+    use super::{LANDSCAPE_WGSL, Mode, Uniforms, ViewOptions};
+
+    #[test]
+    fn the_shown_surfaces_follow_the_mode_and_the_class_bits() {
+        let all = ViewOptions {
+            visible: !ViewOptions::class_bit(1),
+            ..ViewOptions::default()
+        };
+        assert!(all.shows(0, 3) && !all.shows(1, 3) && all.shows(2, 3));
+        // Classes from 31 on share bit 31, as in vs_surface.
+        let none_past_30 = ViewOptions {
+            visible: !ViewOptions::class_bit(31),
+            ..all
+        };
+        assert!(none_past_30.shows(30, 40) && !none_past_30.shows(31, 40));
+        assert!(!none_past_30.shows(39, 40));
+        let envelope = ViewOptions {
+            mode: Mode::Envelope,
+            ..all
+        };
+        assert!(envelope.shows(1, 3));
+        let single = ViewOptions {
+            mode: Mode::Single(7),
+            ..all
+        };
+        assert!(
+            single.shows(2, 3) && !single.shows(0, 3),
+            "clamped to the last surface"
+        );
+    }
 
     /// `Uniforms` matches shaders/landscape.wgsl field by field: names and offsets from
     /// naga's reflection against `offset_of!`, and the size.

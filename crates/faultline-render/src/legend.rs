@@ -1,6 +1,6 @@
 //! The class legend over a landscape: a swatch and the name of each class, in the corner
-//! of the image the scene covers least (matplotlib's `loc="best"`), so on a small image
-//! it does not hide the surfaces.
+//! of the image where it hides least of the scene and the axis labels (like matplotlib's
+//! `loc="best"`), so on a small image it does not cover the surfaces or an axis' name.
 
 use egui::{Pos2, Rect, Vec2};
 

@@ -11,7 +11,7 @@ use crate::axes::Projection;
 use crate::landscape::FLOOR_DROP;
 use crate::scene::OUTLINE_SIDE;
 use crate::world::grid_xz;
-use crate::{Mode, Scene, ViewOptions};
+use crate::{Scene, ViewOptions};
 
 /// A cell's side, in points.
 const CELL: f32 = 3.0;
@@ -51,17 +51,13 @@ impl Occupancy {
             let (x, z) = grid_xz(r, c, n);
             projection.point(Vec3::new(x, surface[r * n + c] * height_scale, z))
         };
-        let shown = |k: usize| match view.mode {
-            Mode::All => k >= 32 || view.visible >> k & 1 == 1,
-            Mode::Envelope => true,
-            Mode::Single(j) => k == j.min(scene.surfaces - 1),
-        };
-        for (_, surface) in scene
+        let shown = scene
             .outline
             .chunks_exact(n * n)
             .enumerate()
-            .filter(|(k, _)| shown(*k))
-        {
+            .filter(|(k, _)| view.shows(*k, scene.surfaces))
+            .map(|(_, surface)| surface);
+        for surface in shown {
             for r in (0..n - 1).step_by(STRIDE) {
                 for c in (0..n - 1).step_by(STRIDE) {
                     let (r1, c1) = ((r + STRIDE).min(n - 1), (c + STRIDE).min(n - 1));

@@ -274,7 +274,7 @@ pub fn show(
             ui.label("Classes");
             for (k, name) in info.class_names.iter().enumerate() {
                 let [r, g, b] = class_colour(k);
-                let bit = 1u32 << k.min(31);
+                let bit = ViewOptions::class_bit(k);
                 let mut visible = view.visible & bit != 0;
                 ui.horizontal(|ui| {
                     let (swatch, _) =

@@ -309,7 +309,7 @@ impl App {
                     KeyCode::Digit9,
                 ];
                 if let Some(k) = digits.iter().position(|d| *d == code) {
-                    self.view.visible ^= 1 << k;
+                    self.view.visible ^= ViewOptions::class_bit(k);
                 }
             }
         }
