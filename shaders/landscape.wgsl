@@ -91,22 +91,22 @@ struct SurfaceOut {
     @location(3) @interpolate(flat) surface: u32,
 }
 
+// The surfaces as triangle strips, one instance per mesh row of each surface
+// (instance = surface * rows + row): vertex 2q is column q of the row's top edge, 2q + 1
+// the same column one mesh step further, so each grid vertex is shaded about twice rather
+// than six times. Each quad splits along the diagonal from (c1, r0) to (c0, r1), as
+// facet_at assumes.
 @vertex
 fn vs_surface(@builtin(vertex_index) vi: u32, @builtin(instance_index) instance: u32) -> SurfaceOut {
     var out: SurfaceOut;
     let w = u.grid.x;
     let h = u.grid.y;
     let step = max(u.grid.w, 1u);
-    let quads_per_row = (w - 1u + step - 1u) / step;
-    let quad = vi / 6u;
-    let corner = vi % 6u;
-    // Two triangles per quad: (0,0) (1,0) (0,1) and (0,1) (1,0) (1,1) as (dc, dr).
-    let dc = select(0u, 1u, corner == 1u || corner == 4u || corner == 5u);
-    let dr = select(0u, 1u, corner == 2u || corner == 3u || corner == 5u);
-    let c = min((quad % quads_per_row + dc) * step, w - 1u);
-    let r = min((quad / quads_per_row + dr) * step, h - 1u);
+    let rows = (h - 1u + step - 1u) / step;
+    let c = min((vi / 2u) * step, w - 1u);
+    let r = min((instance % rows + vi % 2u) * step, h - 1u);
 
-    var k = instance;
+    var k = instance / rows;
     if (u.view.x == MODE_SINGLE) {
         k = u.view.y;
     }

@@ -449,17 +449,18 @@ fn record(
         pass.set_pipeline(&pipelines.axes);
         pass.draw(0..6, 0..1);
     }
+    // One triangle strip per mesh row of each surface (see vs_surface).
     let step = view.mesh_step.max(1) as usize;
-    let quads = (scene.width - 1).div_ceil(step) * (scene.height - 1).div_ceil(step);
-    let vertices = 0..(quads * 6) as u32;
+    let rows = (scene.height - 1).div_ceil(step) as u32;
+    let vertices = 0..2 * ((scene.width - 1).div_ceil(step) as u32 + 1);
     match view.mode {
         Mode::All => {
             pass.set_pipeline(&pipelines.blended);
-            pass.draw(vertices, 0..scene.surfaces as u32);
+            pass.draw(vertices, 0..scene.surfaces as u32 * rows);
         }
         Mode::Envelope | Mode::Single(_) => {
             pass.set_pipeline(&pipelines.opaque);
-            pass.draw(vertices, 0..1);
+            pass.draw(vertices, 0..rows);
         }
     }
 }

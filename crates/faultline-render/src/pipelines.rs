@@ -93,13 +93,13 @@ impl Pipelines {
                 cache: None,
             })
         };
-        use wgpu::PrimitiveTopology::{LineList, TriangleList};
+        use wgpu::PrimitiveTopology::{LineList, TriangleList, TriangleStrip};
         Pipelines {
             opaque: pipeline(
                 "surfaces",
                 "vs_surface",
                 fs_surface,
-                TriangleList,
+                TriangleStrip,
                 None,
                 true,
             ),
@@ -107,7 +107,7 @@ impl Pipelines {
                 "see-through surfaces",
                 "vs_surface",
                 fs_surface,
-                TriangleList,
+                TriangleStrip,
                 Some(wgpu::BlendState::ALPHA_BLENDING),
                 false,
             ),
