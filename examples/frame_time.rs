@@ -1,7 +1,9 @@
 //! Frame time of the landscape renderer: three 512^2 surfaces at 1280x720 (or WIDTH x
 //! WIDTH*9/16), offscreen with readback (an upper bound on a window's frame), at full
 //! quality and with the viewer's "moving" settings (`ViewOptions::moving`: coarse mesh, no
-//! lines, no multisampling, half resolution on a software rasteriser).
+//! lines, no multisampling, half resolution on a software rasteriser), from the fixed
+//! `Camera::overview()` (comparable with earlier figures) and from the framed default
+//! camera `render` and the viewer start with.
 //!
 //!     cargo run --release --example frame_time [-- FRAMES [WIDTH]]
 
@@ -10,6 +12,7 @@ use std::time::Instant;
 use faultline_gpu::GpuContext;
 use faultline_model::random::random_mlp;
 use faultline_model::{Activation, Domain};
+use faultline_render::framing::CameraChoice;
 use faultline_render::{Camera, LandscapeRenderer, Scene, ViewOptions, render_rgba};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,11 +24,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let side = 512;
     let scene = Scene::new(&ctx, &mlp, Domain::new([-1.0, 1.0], [-1.0, 1.0])?, side)?;
     let mut renderer = LandscapeRenderer::new(&ctx.device, wgpu::TextureFormat::Rgba8UnormSrgb);
-    let camera = Camera::overview();
+    let fixed = Camera::overview();
     println!("adapter: {}", ctx.describe());
     let full = ViewOptions::default();
     let moving = full.moving(side, ctx.is_software());
-    for (name, view) in [("full quality", full), ("moving", moving)] {
+    let framed =
+        CameraChoice::Overview.resolve(&scene, width as f32 / height as f32, full.height_scale);
+    for (name, view, camera) in [
+        ("full quality", full, fixed),
+        ("moving", moving, fixed),
+        ("full quality, framed camera", full, framed),
+        ("moving, framed camera", moving, framed),
+    ] {
         render_rgba(&ctx, &mut renderer, &scene, (width, height), &camera, &view)?; // warm-up
         let mut times = Vec::new();
         for _ in 0..frames {
