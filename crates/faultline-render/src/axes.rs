@@ -19,6 +19,8 @@ const TICKS_PER_AXIS: usize = 5;
 /// Length of a tick mark and the gap to its value, in points.
 const TICK_LENGTH: f32 = 5.0;
 const GAP: f32 = 3.0;
+/// Names slid into the frame keep this many points from its edge.
+const EDGE: f32 = 4.0;
 /// Labels keep at least this many points from each other.
 const SPACING: f32 = 2.0;
 
@@ -121,8 +123,9 @@ struct Wanted {
 
 /// The axes' labels for `axes` seen through `projection`, measured with `painter`'s
 /// fonts: each axis' name and its round ticks, placed outside the floor. A label is kept
-/// only if it lies inside the screen and overlaps neither `reserved` (the legend) nor a
-/// label kept before it: names first, then each axis' end ticks, then the others.
+/// only if it lies inside the screen (a name first slides along the edge to fit) and
+/// overlaps neither `reserved` (the legend) nor a label kept before it: names first, then
+/// each axis' end ticks, then the others.
 pub fn layout(
     painter: &egui::Painter,
     axes: &AxesInfo,
@@ -221,7 +224,12 @@ pub fn layout(
         let size = laid_out.size();
         let start = a + u * (TICK_LENGTH + GAP + w.extra);
         let support = 0.5 * extent_along(size, u);
-        let rect = Rect::from_center_size(start + u * support, size);
+        let mut rect = Rect::from_center_size(start + u * support, size);
+        if !w.tick {
+            // A name may slide along the edge to stay in the frame (a tick's value may not:
+            // it would name another point of its axis).
+            rect = rect.translate(inside(rect, screen.shrink(EDGE)));
+        }
         let spaced = rect.expand(SPACING);
         if !screen.contains_rect(rect) || taken.iter().any(|r| r.intersects(spaced)) {
             continue;
@@ -237,6 +245,25 @@ pub fn layout(
         });
     }
     placed
+}
+
+/// The smallest move that brings `rect` inside `screen` (none if it is larger).
+fn inside(rect: Rect, screen: Rect) -> Vec2 {
+    let along = |lo: f32, hi: f32, min: f32, max: f32| {
+        if hi - lo > max - min {
+            0.0
+        } else if lo < min {
+            min - lo
+        } else if hi > max {
+            max - hi
+        } else {
+            0.0
+        }
+    };
+    egui::vec2(
+        along(rect.min.x, rect.max.x, screen.min.x, screen.max.x),
+        along(rect.min.y, rect.max.y, screen.min.y, screen.max.y),
+    )
 }
 
 /// Round ticks over `[lo, hi]` with their labels and world positions.
@@ -261,4 +288,22 @@ pub fn any_overlap(labels: &[Label]) -> bool {
             .iter()
             .any(|b| a.rect.intersects(b.rect) && a.rect.intersect(b.rect).area() > 0.0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_slides_into_the_frame_only_if_it_fits() {
+        let screen = Rect::from_min_size(Pos2::ZERO, egui::vec2(200.0, 100.0));
+        let left = Rect::from_min_size(Pos2::new(-15.0, 40.0), egui::vec2(60.0, 12.0));
+        assert_eq!(inside(left, screen), egui::vec2(15.0, 0.0));
+        let corner = Rect::from_min_size(Pos2::new(170.0, 95.0), egui::vec2(60.0, 12.0));
+        assert_eq!(inside(corner, screen), egui::vec2(-30.0, -7.0));
+        let wide = Rect::from_min_size(Pos2::new(-10.0, 40.0), egui::vec2(300.0, 12.0));
+        assert_eq!(inside(wide, screen), egui::vec2(0.0, 0.0));
+        let within = Rect::from_min_size(Pos2::new(10.0, 10.0), egui::vec2(60.0, 12.0));
+        assert_eq!(inside(within, screen), Vec2::ZERO);
+    }
 }
