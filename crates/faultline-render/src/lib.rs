@@ -26,6 +26,7 @@ pub mod sheet;
 pub mod text;
 pub mod theme;
 pub mod ticks;
+pub mod view;
 pub mod world;
 
 pub use camera::Camera;
